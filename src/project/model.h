@@ -1,0 +1,79 @@
+// The definition of one model, as read from its file: the MODEL (...) header and the
+// query. Plain data; no behaviour beyond small accessors. Produced by
+// ParseModelFile (model_parser.h), consumed by analysis, planning and running.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+
+namespace materia {
+
+// Where something is in a file: 1-based line and column.
+struct SourceLocation {
+  std::string file;  // path as the user would type it, relative to the project
+  int line = 0;
+  int column = 0;
+  // "file:line:col" (or "file" when line is 0)
+  std::string ToString() const;
+};
+
+enum class ModelKind {
+  kView,
+  kFull,
+  kSeed,
+  kIncrementalByTimeRange,
+};
+
+// "VIEW", "FULL", "SEED", "INCREMENTAL_BY_TIME_RANGE"
+const char* ModelKindName(ModelKind kind);
+
+struct ModelDefinition {
+  // Identity.
+  std::string name;    // "schema.table", lower-cased
+  std::string schema;  // "schema"
+  std::string table;   // "table"
+
+  // Kind and its properties.
+  ModelKind kind = ModelKind::kView;
+  std::string time_column;         // INCREMENTAL_BY_TIME_RANGE
+  std::string time_column_format;  // optional, e.g. "%Y-%m-%d"
+  int batch_size = 0;              // intervals per batch; 0 = all at once
+  int lookback = 0;                // extra intervals re-run before the due ones
+  std::string seed_path;           // SEED: path of the CSV, relative to the model file
+  std::map<std::string, std::string> seed_csv_settings;  // SEED: csv_settings (raw values)
+
+  // Scheduling. Empty = take model_defaults from config.yaml.
+  std::string cron;
+  std::string start;  // as written: "2024-01-01", "1 year ago"
+  std::string end;
+
+  // Metadata (does not change the data).
+  std::vector<std::vector<std::string>> grains;  // grain a / grain (a, b) / grains (...)
+  std::vector<std::string> tags;
+  std::string owner;
+  std::string description;
+  std::vector<std::string> depends_on;  // extra explicit dependencies, "schema.table"
+  std::vector<std::string> audits;      // as written, e.g. "not_null(columns := (id))"
+  std::string dialect;
+  std::map<std::string, std::string> column_descriptions;
+
+  // Every property exactly as written, lower-cased key -> raw text, for display.
+  std::map<std::string, std::string> properties;
+
+  // SQL. Each statement is one string without its trailing ';'. `query` is the one
+  // SELECT (or WITH ... SELECT); pre_statements run before it, post_statements after.
+  // SEED models have an empty query.
+  std::string query;
+  std::vector<std::string> pre_statements;
+  std::vector<std::string> post_statements;
+
+  // Where things are, for error messages.
+  std::string path;                // file path relative to the project
+  SourceLocation header_location;  // the MODEL keyword
+  SourceLocation query_location;   // first character of the query
+};
+
+}  // namespace materia
