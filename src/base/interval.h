@@ -34,16 +34,23 @@ class IntervalSet {
   IntervalSet Subtract(const IntervalSet& other) const;
   // Returns the part of this set inside `bounds`.
   IntervalSet Intersect(Interval bounds) const;
-  // True when [interval.start, interval.end) lies wholly inside the set.
+  // True when [interval.start, interval.end) lies wholly inside the set (always for
+  // an empty interval).
   bool Contains(Interval interval) const;
+  // True when some instant of `interval` is in the set (never for an empty interval).
   bool Overlaps(Interval interval) const;
 
   bool empty() const { return ranges_.empty(); }
   const std::vector<Interval>& ranges() const { return ranges_; }
   bool operator==(const IntervalSet& other) const = default;
 
-  // Serializes as "start-end,start-end" in milliseconds; Parse reads it back.
+  // Serializes as "start-end,start-end" in milliseconds, sorted, "" for the empty
+  // set; a negative number keeps its minus sign, so [-5, -3) is "-5--3".
   std::string ToString() const;
+  // Reads what ToString writes: Parse(x.ToString()) == x. Ranges may come in any
+  // order and may touch or overlap (they are merged); each must be non-empty.
+  // Returns kInvalidInput naming the piece at fault ("invalid interval set '5-x':
+  // '5-x' is not start-end in milliseconds") on error.
   static Result<IntervalSet> Parse(const std::string& text);
 
  private:

@@ -26,13 +26,21 @@ TimestampMs NowMs();
 // fractional seconds, or a relative expression: "now", "today", "yesterday",
 // "N day(s)|week(s)|month(s)|year(s)|hour(s) ago" (relative to `now_ms`), or an epoch
 // in milliseconds (13+ digits). Returns kInvalidInput naming the text on failure.
+//
+// Details: years have four digits; fractions have one to nine digits and are cut to
+// milliseconds; "Z" may end a date with a time, no other offset is accepted. "today"
+// and "yesterday" are UTC midnights; "N units ago" keeps the time of day of `now_ms`,
+// and months and years clamp the day to the end of a shorter month (03-31 minus one
+// month is 02-28 or 02-29). Words are case-insensitive; surrounding spaces are ignored.
+// Message: "invalid date or time '2023-02-29': day 29 is out of range 1-28 in 2023-02".
 Result<TimestampMs> ParseTimestamp(const std::string& text, TimestampMs now_ms);
 
 // "2024-01-31"
 std::string FormatDate(TimestampMs ms);
 // "2024-01-31 12:30:00" (with ".123" when the milliseconds are not zero)
 std::string FormatTimestamp(TimestampMs ms);
-// "2024-01-31T12:30:00Z", for logs and JSON
+// "2024-01-31T12:30:00Z" (with ".123" before the Z when the milliseconds are not
+// zero), for logs and JSON
 std::string FormatIso(TimestampMs ms);
 
 // Civil calendar helpers (proleptic Gregorian, UTC).
@@ -48,6 +56,6 @@ struct CivilTime {
 };
 CivilTime ToCivil(TimestampMs ms);
 TimestampMs FromCivil(const CivilTime& civil);  // ignores weekday; normalizes nothing
-int DaysInMonth(int year, int month);
+int DaysInMonth(int year, int month);  // 0 when `month` is not in 1..12
 
 }  // namespace materia

@@ -8,14 +8,23 @@
 //   @start_epoch / @end_epoch    1704067200                  (seconds, a number; end = last second)
 //   @start_millis / @end_millis  milliseconds
 //   @execution_ds / @execution_ts / @execution_epoch   the execution time
+//   Every prefix (start, end, execution) also takes the other postfixes: _date, _millis,
+//   _tstz ('2024-01-01 00:00:00+00:00') and _dt (CAST('2024-01-01 00:00:00' AS TIMESTAMP)).
 //   @VAR('name' [, default])     the variable from config.yaml `variables` (or the
 //                                default, or NULL) rendered as a SQL literal: strings quoted,
 //                                numbers and booleans bare
+//   @name                        a config.yaml variable by name, as SQLMesh allows
+//                                (names above win over variables of the same name)
 //   @this_model                  the physical table name of the model being rendered
 //   @gateway                     the gateway name as a string literal
-// Macro names are case-insensitive. Text inside string literals, quoted identifiers
-// and comments is left alone. An unknown macro is an error:
-//   "models/a.sql:4:12: unknown macro @foo".
+// Macro and variable names are case-insensitive. Text inside string literals, quoted
+// identifiers and comments is left alone, as is '@' not followed by a name (DuckDB's
+// absolute value). The default of @VAR is copied as written. Errors, each at the
+// macro's line:col in its file:
+//   "models/a.sql:4:12: unknown macro @foo"
+//   "models/a.sql:4:12: @VAR needs a variable name, e.g. @VAR('landing_dir')"
+//   "models/a.sql:4:20: @VAR takes a name and an optional default, e.g. @VAR('n', 3)"
+//   "models/a.sql:4:16: unclosed '('", and the tokenizer's "unterminated string" etc.
 // Thread-safe: pure function of its arguments.
 #pragma once
 
@@ -32,7 +41,8 @@ struct MacroContext {
   TimestampMs start_ms = 0;      // interval start, included
   TimestampMs end_ms = 0;        // interval end, excluded
   TimestampMs execution_ms = 0;  // when the run happens
-  // config.yaml `variables`, each already rendered as a SQL literal ('text', 42, true).
+  // config.yaml `variables`, each already rendered as a SQL literal ('text', 42, true);
+  // keys lower-case (LoadConfig lower-cases them).
   std::map<std::string, std::string> variables;
   std::string this_model;  // physical name, already quoted as needed
   std::string gateway;

@@ -16,7 +16,7 @@ struct SourceLocation {
   std::string file;  // path as the user would type it, relative to the project
   int line = 0;
   int column = 0;
-  // "file:line:col" (or "file" when line is 0)
+  // "file:line:col" (or "file" when line is 0; "line:col" when file is empty)
   std::string ToString() const;
 };
 
@@ -44,6 +44,9 @@ struct ModelDefinition {
   int lookback = 0;                // extra intervals re-run before the due ones
   std::string seed_path;           // SEED: path of the CSV, relative to the model file
   std::map<std::string, std::string> seed_csv_settings;  // SEED: csv_settings (raw values)
+  // Every kind property as written, lower-cased key -> raw text, including those kept
+  // for SQLMesh compatibility that have no field above (batch_concurrency, forward_only...).
+  std::map<std::string, std::string> kind_properties;
 
   // Scheduling. Empty = take model_defaults from config.yaml.
   std::string cron;
@@ -74,6 +77,9 @@ struct ModelDefinition {
   std::string path;                // file path relative to the project
   SourceLocation header_location;  // the MODEL keyword
   SourceLocation query_location;   // first character of the query
+  // Where each property's value starts, keyed like `properties`; kind properties are
+  // keyed "kind.<name>" (e.g. "kind.time_column").
+  std::map<std::string, SourceLocation> property_locations;
 };
 
 }  // namespace materia

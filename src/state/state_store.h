@@ -32,6 +32,10 @@ struct SnapshotRecord {
   std::string parents_json;      // JSON array of {"name","fingerprint"}
   std::string change_category;   // "", "breaking", "non-breaking"
   std::string definition_json;   // tags, grain, cron, ... for display
+  // What the data of this snapshot is equal to: its own fingerprint for new and
+  // breaking changes, inherited from the previous snapshot for non-breaking ones (so
+  // children see an unchanged data version and are not rebuilt).
+  std::string data_identity;
   TimestampMs created_ms = 0;
 };
 

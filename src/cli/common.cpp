@@ -1,0 +1,91 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "plan/snapshot.h"
+
+namespace materia::cli {
+
+namespace fs = std::filesystem;
+
+int ReportError(const Status& status) {
+  std::string message = status.message();
+  size_t newline = message.find('\n');
+  if (newline != std::string::npos) message = message.substr(0, newline);
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return kExitError;
+}
+
+namespace {
+
+void MakeEnvironmentPathAbsolute(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return;
+  fs::path path(value);
+  if (path.is_absolute()) return;
+  std::string absolute = fs::absolute(path).lexically_normal().string();
+  ::setenv(name, absolute.c_str(), 1);
+}
+
+}  // namespace
+
+Result<std::string> EnterProject(const std::string& project_dir) {
+  MakeEnvironmentPathAbsolute("DUCKDB_PATH");
+  MakeEnvironmentPathAbsolute("LANDING_DIR");
+  MakeEnvironmentPathAbsolute("SERVING_DUCKDB_PATH");
+  std::error_code error;
+  fs::path absolute = fs::absolute(project_dir, error).lexically_normal();
+  if (error || !fs::is_directory(absolute, error)) {
+    return Status::NotFound("project directory " + project_dir + " does not exist");
+  }
+  fs::current_path(absolute, error);
+  if (error) return Status::IoError("cannot enter " + absolute.string() + ": " + error.message());
+  return absolute.string();
+}
+
+Result<Project> LoadCurrentProject() { return LoadProject(fs::current_path().string()); }
+
+std::string StatePath(const ProjectConfig& config) {
+  const GatewayConfig& gateway = config.gateway();
+  return gateway.state_database.empty() ? ".materia/state.db" : gateway.state_database;
+}
+
+Result<std::unique_ptr<StateStore>> OpenState(const ProjectConfig& config, bool read_only) {
+  return OpenSqliteStateStore(StatePath(config), read_only);
+}
+
+Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config, bool read_only) {
+  std::string path = config.gateway().database;
+  if (read_only && path != ":memory:" && !fs::exists(path)) {
+    return Status::NotFound("warehouse " + path + " does not exist (run `materia plan --auto-apply` first)");
+  }
+  if (!read_only && path != ":memory:") {
+    fs::path parent = fs::path(path).parent_path();
+    std::error_code error;
+    if (!parent.empty()) fs::create_directories(parent, error);
+  }
+  DuckOptions options;
+  options.read_only = read_only;
+  auto database = DuckDatabase::Open(path, options);
+  if (!database.ok() && database.status().message().find("lock") != std::string::npos) {
+    return Status::Conflict("warehouse " + path +
+                            " is locked by another process (a run in progress?)");
+  }
+  return database;
+}
+
+bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+Status CheckEnvironmentName(const std::string& environment) {
+  if (!ValidEnvironmentName(environment)) {
+    return Status::InvalidInput("invalid environment name '" + environment +
+                                "': use lower-case letters, digits and _ (at most 48)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace materia::cli

@@ -1,0 +1,35 @@
+// materia: keeps an analytical database fresh, versioned and served.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+
+int main(int argc, char** argv) {
+  materia::cli::GlobalOptions global;
+  CLI::App app{"materia: runs SQL models on embedded DuckDB, doing only the work that is stale"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "materia 0.1.0");
+  app.add_option("-p,--project", global.project_dir, "project directory (default: current)")
+      ->envname("MATERIA_PROJECT");
+  materia::cli::RegisterPlanCommands(app, global);
+  materia::cli::RegisterRunCommand(app, global);
+  materia::cli::RegisterCheckCommand(app, global);
+  materia::cli::RegisterSqlCommand(app, global);
+  materia::cli::RegisterPipelineCommand(app, global);
+  materia::cli::RegisterExampleCommand(app, global);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s (see --help)\n", e.what());
+    return materia::cli::kExitError;
+  }
+  return global.exit_code;
+}

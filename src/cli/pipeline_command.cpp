@@ -1,0 +1,79 @@
+// materia pipeline list | check NAME | run NAME: the operations under the names the
+// supervisor uses. The transform pipeline is `check prod` and `plan prod --auto-apply`.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+
+namespace materia::cli {
+
+namespace {
+
+struct PipelineInfo {
+  const char* name;
+  const char* description;
+};
+
+constexpr PipelineInfo kPipelines[] = {
+    {"transform", "plan and run the prod environment of the project's models"},
+};
+
+Status CheckPipelineName(const std::string& name) {
+  for (const PipelineInfo& pipeline : kPipelines) {
+    if (name == pipeline.name) return Status::Ok();
+  }
+  return Status::NotFound("unknown pipeline '" + name + "' (known: transform)");
+}
+
+}  // namespace
+
+void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global) {
+  struct Options {
+    std::string name;
+    std::string format = "text";
+    int threads = 4;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* pipeline = app.add_subcommand("pipeline", "List, check and run pipelines");
+  pipeline->require_subcommand(1);
+
+  CLI::App* list = pipeline->add_subcommand("list", "List the pipelines");
+  list->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  list->callback([&global, options] {
+    if (options->format == "json") {
+      nlohmann::json json = nlohmann::json::array();
+      for (const PipelineInfo& p : kPipelines) json.push_back({{"name", p.name}, {"description", p.description}});
+      std::printf("%s\n", json.dump(2).c_str());
+    } else {
+      for (const PipelineInfo& p : kPipelines) std::printf("%-12s %s\n", p.name, p.description);
+    }
+    global.exit_code = kExitOk;
+  });
+
+  CLI::App* check = pipeline->add_subcommand("check", "Tell whether a pipeline has work (exit 0: work, 1: none, 2+: error)");
+  check->add_option("name", options->name, "pipeline name")->required();
+  check->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  check->callback([&global, options] {
+    Status known = CheckPipelineName(options->name);
+    if (!known.ok()) { global.exit_code = ReportError(known); return; }
+    auto entered = EnterProject(global.project_dir);
+    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
+    global.exit_code = RunCheck("prod", options->format);
+  });
+
+  CLI::App* run = pipeline->add_subcommand("run", "Run a pipeline");
+  run->add_option("name", options->name, "pipeline name")->required();
+  run->add_option("--threads", options->threads, "models evaluated at once (default: 4)")
+      ->check(CLI::Range(1, 64));
+  run->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  run->callback([&global, options] {
+    Status known = CheckPipelineName(options->name);
+    if (!known.ok()) { global.exit_code = ReportError(known); return; }
+    auto entered = EnterProject(global.project_dir);
+    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
+    global.exit_code = RunPlan("prod", true, options->threads, options->format);
+  });
+}
+
+}  // namespace materia::cli

@@ -1,0 +1,106 @@
+// materia run [ENV]: evaluate every due interval and every stale model of an environment.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "run/transform.h"
+
+namespace materia::cli {
+
+namespace {
+
+std::string FormatSeconds(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.2fs", seconds);
+  return buffer;
+}
+
+}  // namespace
+
+int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
+                 const std::string& format) {
+  if (format == "json") {
+    nlohmann::json models = nlohmann::json::array();
+    for (const ModelOutcome& outcome : summary.outcomes) {
+      models.push_back({{"name", outcome.name}, {"action", outcome.action},
+                        {"reasons", outcome.reasons}, {"rows", outcome.rows},
+                        {"seconds", outcome.seconds}, {"error", outcome.error}});
+    }
+    std::printf("%s\n", nlohmann::json{{"run_id", summary.run_id}, {"environment", environment},
+                                       {"ran", summary.ran}, {"skipped", summary.skipped},
+                                       {"failed", summary.failed}, {"seconds", summary.seconds},
+                                       {"models", models}}
+                            .dump(2)
+                            .c_str());
+    return summary.failed > 0 ? kExitFailed : kExitOk;
+  }
+  for (const ModelOutcome& outcome : summary.outcomes) {
+    std::string why;
+    for (const std::string& reason : outcome.reasons) why += (why.empty() ? "" : "; ") + reason;
+    if (outcome.action == "skipped") why = "up to date";
+    if (!outcome.error.empty()) why = outcome.error;
+    std::string rows = outcome.action == "ran" ? std::to_string(outcome.rows) + " rows" : "";
+    std::string seconds = outcome.action == "ran" ? FormatSeconds(outcome.seconds) : "";
+    std::printf("  %-15s %-40s %12s %8s  %s\n", outcome.action.c_str(), outcome.name.c_str(),
+                rows.c_str(), seconds.c_str(), why.c_str());
+  }
+  std::printf("Run %s on '%s': %d ran, %d skipped, %d failed in %.2fs\n", summary.run_id.c_str(),
+              environment.c_str(), summary.ran, summary.skipped, summary.failed, summary.seconds);
+  return summary.failed > 0 ? kExitFailed : kExitOk;
+}
+
+namespace {
+
+int RunCommand(const std::string& environment, int threads, const std::string& format) {
+  Status valid = CheckEnvironmentName(environment);
+  if (!valid.ok()) return ReportError(valid);
+  auto project = LoadCurrentProject();
+  if (!project.ok()) return ReportError(project.status());
+  auto state = OpenState(project->config, false);
+  if (!state.ok()) return ReportError(state.status());
+  auto analyzer = SqlAnalyzer::Create();
+  if (!analyzer.ok()) return ReportError(analyzer.status());
+  auto plan = BuildPlan(*project, **state, environment, *analyzer);
+  if (!plan.ok()) return ReportError(plan.status());
+  if (!plan->previous) {
+    return ReportError(Status::NotFound("environment '" + environment +
+                                        "' does not exist: run `materia plan " + environment +
+                                        " --auto-apply` first"));
+  }
+  auto warehouse = OpenWarehouse(project->config, false);
+  if (!warehouse.ok()) return ReportError(warehouse.status());
+  ExecuteOptions options;
+  options.command = "run";
+  options.threads = threads;
+  options.now_ms = NowMs();
+  options.progress = StderrIsTerminal();
+  auto summary = RunEnvironment(*project, **state, *warehouse, *plan, options);
+  if (!summary.ok()) return ReportError(summary.status());
+  return PrintSummary(*summary, environment, format);
+}
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app, GlobalOptions& global) {
+  struct Options {
+    std::string environment = "prod";
+    int threads = 4;
+    std::string format = "text";
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* run = app.add_subcommand(
+      "run", "Evaluate every due interval and every model whose input data changed; skip the "
+             "rest and say why each model ran");
+  run->add_option("environment", options->environment, "environment (default: prod)");
+  run->add_option("--threads", options->threads, "models evaluated at once (default: 4)")
+      ->check(CLI::Range(1, 64));
+  run->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  run->callback([&global, options] {
+    auto entered = EnterProject(global.project_dir);
+    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
+    global.exit_code = RunCommand(options->environment, options->threads, options->format);
+  });
+}
+
+}  // namespace materia::cli

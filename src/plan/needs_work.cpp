@@ -1,0 +1,261 @@
+#include "plan/needs_work.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/hash.h"
+
+namespace materia {
+
+namespace {
+
+constexpr size_t kMaxBatches = 1'000'000;
+
+std::string DescribeTime(TimestampMs ms) {
+  return ms % kMsPerDay == 0 ? FormatDate(ms) : FormatTimestamp(ms);
+}
+
+std::string DescribeIntervals(const IntervalSet& set) {
+  std::string text;
+  size_t shown = 0;
+  for (const Interval& range : set.ranges()) {
+    if (shown++ == 3) {
+      text += ", …";
+      break;
+    }
+    text += (text.empty() ? "" : ", ") + std::string("[") + DescribeTime(range.start) + ", " +
+            DescribeTime(range.end) + ")";
+  }
+  return text;
+}
+
+std::string InputLabel(const std::string& key) {
+  if (key.rfind("model:", 0) == 0) return "upstream data changed: " + key.substr(6);
+  if (key.rfind("source:", 0) == 0) {
+    size_t colon = key.find(':', 7);
+    return "source data changed: " + key.substr(colon + 1);
+  }
+  return "input changed: " + key;
+}
+
+// Lists the inputs whose versions differ between `recorded` and `current`.
+std::vector<std::string> ChangedInputs(const std::map<std::string, std::string>& recorded,
+                                       const std::map<std::string, std::string>& current) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : recorded) keys.insert(key);
+  for (const auto& [key, value] : current) keys.insert(key);
+  std::vector<std::string> changed;
+  for (const std::string& key : keys) {
+    auto a = recorded.find(key);
+    auto b = current.find(key);
+    if (a == recorded.end() || b == current.end() || a->second != b->second) {
+      changed.push_back(InputLabel(key));
+    }
+  }
+  return changed;
+}
+
+// Steps back `count` ticks from `ms`, not before `floor_ms`.
+TimestampMs StepBack(const Cron& cron, TimestampMs ms, int count, TimestampMs floor_ms) {
+  for (int i = 0; i < count && ms > floor_ms; i++) ms = cron.Floor(ms - 1);
+  return std::max(ms, floor_ms);
+}
+
+std::vector<Interval> CutBatches(const Cron& cron, const IntervalSet& set, int batch_size) {
+  std::vector<Interval> batches;
+  for (const Interval& range : set.ranges()) {
+    if (batch_size <= 0) {
+      batches.push_back(range);
+      continue;
+    }
+    TimestampMs start = range.start;
+    while (start < range.end && batches.size() < kMaxBatches) {
+      TimestampMs end = start;
+      for (int i = 0; i < batch_size && end < range.end; i++) end = cron.Next(end);
+      end = std::min(end, range.end);
+      batches.push_back({start, end});
+      start = end;
+    }
+  }
+  return batches;
+}
+
+}  // namespace
+
+std::string ComputeDataVersion(const std::string& data_identity,
+                               const std::map<std::string, std::string>& inputs) {
+  Hasher hasher;
+  hasher.Add(data_identity);
+  for (const auto& [key, value] : inputs) hasher.Add(key).Add(value);
+  return hasher.Sha256().substr(0, 32);
+}
+
+Result<ModelSchedule> ScheduleOf(const Model& model, const ProjectConfig& config, TimestampMs now_ms) {
+  const ModelDefinition& definition = model.definition;
+  std::string cron_text = definition.cron.empty() ? config.default_cron : definition.cron;
+  auto cron = Cron::Parse(cron_text);
+  if (!cron.ok()) {
+    return Status::InvalidInput(definition.header_location.ToString() + ": " + cron.status().message());
+  }
+  std::string start_text = !definition.start.empty() ? definition.start
+                           : !config.default_start.empty() ? config.default_start
+                                                           : "yesterday";
+  auto start = ParseTimestamp(start_text, now_ms);
+  if (!start.ok()) {
+    return Status::InvalidInput(definition.header_location.ToString() + ": start: " +
+                                start.status().message());
+  }
+  ModelSchedule schedule{*cron, cron->Floor(*start), cron->Floor(now_ms)};
+  if (!definition.end.empty()) {
+    auto end = ParseTimestamp(definition.end, now_ms);
+    if (!end.ok()) {
+      return Status::InvalidInput(definition.header_location.ToString() + ": end: " +
+                                  end.status().message());
+    }
+    schedule.due_end_ms = std::min(schedule.due_end_ms, cron->Ceil(*end));
+  }
+  return schedule;
+}
+
+Status WorkDecider::WholeInputs(const Model& model, bool time_ranged,
+                                const std::map<std::string, std::string>& parent_versions,
+                                ModelWork* work, std::vector<std::string>* unknown_parents) {
+  for (const SourceReference& source : model.sources) {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<SourceFile> files, scanner_.Files(source));
+    if (time_ranged) {
+      std::vector<SourceFile> undated;
+      for (const SourceFile& file : files) {
+        if (!file.date) undated.push_back(file);
+      }
+      files = std::move(undated);
+    }
+    work->input_versions[SourceKey(source)] = FileSetVersion(files);
+  }
+  for (const std::string& parent : model.parents) {
+    auto found = parent_versions.find(parent);
+    if (found == parent_versions.end()) {
+      unknown_parents->push_back(parent);
+    } else {
+      work->input_versions["model:" + parent] = found->second;
+    }
+  }
+  for (const std::string& table : model.external_tables) {
+    work->input_versions["table:" + table] = "external";
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, std::string>> WorkDecider::IntervalInputs(const Model& model,
+                                                                        Interval interval) {
+  std::map<std::string, std::string> inputs;
+  for (const SourceReference& source : model.sources) {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<SourceFile> files, scanner_.Files(source));
+    std::vector<SourceFile> inside;
+    bool any_dated = false;
+    for (const SourceFile& file : files) {
+      any_dated |= file.date.has_value();
+      if (file.date && *file.date >= interval.start && *file.date < interval.end) {
+        inside.push_back(file);
+      }
+    }
+    if (any_dated) inputs[SourceKey(source)] = FileSetVersion(inside);
+  }
+  return inputs;
+}
+
+Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& snapshot,
+                                     ModelWork* work) {
+  MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule, ScheduleOf(model, project_.config, now_ms_));
+  MATERIA_ASSIGN_OR_RETURN(IntervalSet done, state_.GetIntervals(snapshot.name, snapshot.version));
+  MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> materialization,
+                           state_.GetMaterialization(snapshot.name, snapshot.version));
+  IntervalSet due;
+  if (schedule.start_ms < schedule.due_end_ms) due.Add({schedule.start_ms, schedule.due_end_ms});
+  IntervalSet missing = due.Subtract(done);
+  IntervalSet todo = missing;
+  if (done.empty() && !missing.empty()) work->reasons.push_back("not built yet");
+  if (!missing.empty()) {
+    if (!done.empty()) work->reasons.push_back("intervals due: " + DescribeIntervals(missing));
+    TimestampMs first = missing.ranges().front().start;
+    todo.Add({StepBack(schedule.cron, first, model.definition.lookback, schedule.start_ms), first});
+  }
+  MATERIA_ASSIGN_OR_RETURN(std::vector<IntervalVersionRecord> recorded,
+                           state_.GetIntervalVersions(snapshot.name, snapshot.version));
+  IntervalSet stale;
+  for (const IntervalVersionRecord& record : recorded) {
+    MATERIA_ASSIGN_OR_RETURN(auto inputs, IntervalInputs(model, record.interval));
+    if (ComputeDataVersion(snapshot.data_identity, inputs) != record.data_version) {
+      stale.Add(record.interval);
+    }
+  }
+  if (!stale.empty()) {
+    work->reasons.push_back("source data changed in " + DescribeIntervals(stale));
+    todo.Add(stale);
+  }
+  bool whole_changed = !work->reasons.empty() && work->reasons.front().rfind("upstream needs work", 0) == 0;
+  if (materialization) {
+    for (std::string& reason : ChangedInputs(materialization->input_versions, work->input_versions)) {
+      work->reasons.push_back(std::move(reason));
+      whole_changed = true;
+    }
+  }
+  if (whole_changed && !done.empty()) {
+    TimestampMs last_end = done.ranges().back().end;
+    TimestampMs from = StepBack(schedule.cron, last_end, model.definition.lookback + 1, schedule.start_ms);
+    todo.Add({from, last_end});
+  }
+  work->intervals = todo;
+  work->batches = CutBatches(schedule.cron, todo, model.definition.batch_size);
+  for (const Interval& batch : work->batches) {
+    MATERIA_ASSIGN_OR_RETURN(auto inputs, IntervalInputs(model, batch));
+    work->batch_input_versions.push_back(std::move(inputs));
+  }
+  return Status::Ok();
+}
+
+Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& snapshot,
+                                      const std::map<std::string, std::string>& parent_versions) {
+  ModelWork work;
+  work.name = model.name();
+  bool time_ranged = model.definition.kind == ModelKind::kIncrementalByTimeRange;
+  std::vector<std::string> unknown_parents;
+  MATERIA_RETURN_IF_ERROR(WholeInputs(model, time_ranged, parent_versions, &work, &unknown_parents));
+  if (!unknown_parents.empty()) {
+    std::string names;
+    for (const std::string& parent : unknown_parents) names += (names.empty() ? "" : ", ") + parent;
+    work.reasons.push_back("upstream needs work: " + names);
+  }
+  if (time_ranged) {
+    MATERIA_RETURN_IF_ERROR(DecideTimeRanged(model, snapshot, &work));
+    work.needs_work = !work.intervals.empty() || !unknown_parents.empty();
+    return work;
+  }
+  MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> materialization,
+                           state_.GetMaterialization(snapshot.name, snapshot.version));
+  if (!materialization) {
+    work.reasons.push_back("not built yet");
+  } else if (model.definition.kind == ModelKind::kFull) {
+    for (std::string& reason : ChangedInputs(materialization->input_versions, work.input_versions)) {
+      work.reasons.push_back(std::move(reason));
+    }
+  }
+  if (model.definition.kind == ModelKind::kView && materialization && unknown_parents.empty()) {
+    work.reasons.clear();  // a view reads its inputs live: only building it is work
+  }
+  work.needs_work = !work.reasons.empty();
+  return work;
+}
+
+Result<std::optional<std::string>> WorkDecider::CurrentDataVersion(const Model& model,
+                                                                   const SnapshotRecord& snapshot,
+                                                                   const ModelWork& work) {
+  MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> materialization,
+                           state_.GetMaterialization(snapshot.name, snapshot.version));
+  if (!materialization) return std::optional<std::string>();
+  if (model.definition.kind == ModelKind::kView) {
+    return std::optional<std::string>(ComputeDataVersion(snapshot.data_identity, work.input_versions));
+  }
+  return std::optional<std::string>(materialization->data_version);
+}
+
+}  // namespace materia

@@ -1,0 +1,160 @@
+#include "plan/plan.h"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "plan/snapshot.h"
+
+namespace materia {
+
+using Json = nlohmann::json;
+
+namespace {
+
+void StripLocations(Json& node) {
+  if (node.is_array()) {
+    for (Json& child : node) StripLocations(child);
+  } else if (node.is_object()) {
+    node.erase("query_location");
+    for (auto& item : node.items()) StripLocations(item.value());
+  }
+}
+
+Result<Json> ParseTree(SqlAnalyzer& analyzer, const std::string& query) {
+  MATERIA_ASSIGN_OR_RETURN(QueryAnalysis analysis, analyzer.Analyze(query));
+  Json tree = Json::parse(analysis.tree_json, nullptr, false);
+  if (tree.is_discarded()) return Status::Internal("bad parse tree");
+  StripLocations(tree);
+  return tree;
+}
+
+}  // namespace
+
+const char* ChangeTypeName(ChangeType type) {
+  switch (type) {
+    case ChangeType::kAdded: return "added";
+    case ChangeType::kRemoved: return "removed";
+    case ChangeType::kDirectlyModified: return "directly modified";
+    case ChangeType::kIndirectlyModified: return "indirectly modified";
+    case ChangeType::kUnchanged: return "unchanged";
+  }
+  return "unchanged";
+}
+
+bool Plan::HasChanges() const {
+  for (const ModelChange& change : changes) {
+    if (change.type != ChangeType::kUnchanged) return true;
+  }
+  return false;
+}
+
+bool IsAdditiveChange(SqlAnalyzer& analyzer, const std::string& old_query,
+                      const std::string& new_query) {
+  auto old_tree = ParseTree(analyzer, old_query);
+  auto new_tree = ParseTree(analyzer, new_query);
+  if (!old_tree.ok() || !new_tree.ok()) return false;
+  Json& old_node = (*old_tree)["node"];
+  Json& new_node = (*new_tree)["node"];
+  if (!old_node.contains("select_list") || !new_node.contains("select_list")) return false;
+  Json old_list = old_node["select_list"];
+  Json new_list = new_node["select_list"];
+  old_node.erase("select_list");
+  new_node.erase("select_list");
+  if (*old_tree != *new_tree) return false;
+  if (new_list.size() <= old_list.size()) return false;
+  // Every old column must still be there, in the same relative order.
+  size_t position = 0;
+  for (const Json& column : old_list) {
+    while (position < new_list.size() && new_list[position] != column) position++;
+    if (position == new_list.size()) return false;
+    position++;
+  }
+  return true;
+}
+
+namespace {
+
+// Decides the version of `target` (a model of the new project) given the environment's
+// previous snapshot, and records the change. `breaking_upstream` tells whether any
+// parent's change forces a rebuild.
+Status DecideVersion(StateStore& state, SqlAnalyzer& analyzer,
+                     const std::optional<SnapshotRecord>& previous, bool breaking_upstream,
+                     SnapshotRecord* target, ModelChange* change) {
+  MATERIA_ASSIGN_OR_RETURN(std::optional<SnapshotRecord> existing,
+                           state.GetSnapshot(target->name, target->fingerprint));
+  if (!previous) {
+    change->type = ChangeType::kAdded;
+  } else if (previous->fingerprint == target->fingerprint) {
+    change->type = ChangeType::kUnchanged;
+  } else if (previous->data_hash != target->data_hash) {
+    change->type = ChangeType::kDirectlyModified;
+    bool additive = IsAdditiveChange(analyzer, previous->normalized_query, target->normalized_query);
+    change->category = additive ? "non-breaking" : "breaking";
+  } else {
+    change->type = ChangeType::kIndirectlyModified;
+    change->category = breaking_upstream ? "breaking" : "non-breaking";
+  }
+  if (previous) change->old_version = previous->version;
+
+  if (existing) {
+    target->version = existing->version;
+    target->data_identity = existing->data_identity;
+    target->change_category = existing->change_category;
+  } else if (change->type == ChangeType::kIndirectlyModified && change->category == "non-breaking") {
+    target->version = previous->version;  // same table: its data does not change
+    target->data_identity = previous->data_identity;
+  } else {
+    target->version = target->fingerprint.substr(0, kVersionLength);
+    target->data_identity = (change->type == ChangeType::kDirectlyModified &&
+                             change->category == "non-breaking")
+                                ? previous->data_identity
+                                : target->fingerprint;
+  }
+  if (target->change_category.empty()) target->change_category = change->category;
+  change->new_version = target->version;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Plan> BuildPlan(const Project& project, StateStore& state, const std::string& environment,
+                       SqlAnalyzer& analyzer) {
+  Plan plan;
+  plan.environment = environment;
+  MATERIA_ASSIGN_OR_RETURN(plan.previous, state.GetEnvironment(environment));
+  plan.snapshots = ComputeSnapshots(project);
+  std::set<std::string> breaking;  // models whose change forces children to rebuild
+  for (const Model& model : project.models) {
+    SnapshotRecord& target = plan.snapshots.at(model.name());
+    std::optional<SnapshotRecord> previous;
+    if (plan.previous) {
+      auto found = plan.previous->snapshots.find(model.name());
+      if (found != plan.previous->snapshots.end()) {
+        MATERIA_ASSIGN_OR_RETURN(previous, state.GetSnapshot(model.name(), found->second.fingerprint));
+      }
+    }
+    bool breaking_upstream = false;
+    for (const std::string& parent : model.parents) breaking_upstream |= breaking.count(parent) > 0;
+    ModelChange change;
+    change.name = model.name();
+    MATERIA_RETURN_IF_ERROR(DecideVersion(state, analyzer, previous, breaking_upstream, &target, &change));
+    if (change.type != ChangeType::kUnchanged && change.category != "non-breaking") {
+      breaking.insert(model.name());
+    }
+    plan.changes.push_back(std::move(change));
+  }
+  if (plan.previous) {
+    for (const auto& [name, ref] : plan.previous->snapshots) {
+      if (project.Find(name)) continue;
+      ModelChange change;
+      change.name = name;
+      change.type = ChangeType::kRemoved;
+      change.old_version = ref.version;
+      plan.changes.push_back(std::move(change));
+    }
+  }
+  return plan;
+}
+
+}  // namespace materia

@@ -1,0 +1,41 @@
+// A cache of query analyses keyed by the SHA-256 of the rendered query, kept in one
+// file (`.materia/cache/analysis`, one JSON object per line) so that a warm load of a
+// large project asks DuckDB's parser nothing. Entries not used by a load are dropped
+// when it saves, so the file tracks the project.
+//
+// Find and Insert are thread-safe; Save is called once, after the loading threads
+// joined.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "project/sql_analysis.h"
+
+namespace materia {
+
+class AnalysisCache {
+ public:
+  // Reads `path` when `enabled`; a missing or corrupt file is an empty cache.
+  AnalysisCache(std::string path, std::string salt, bool enabled);
+
+  std::optional<QueryAnalysis> Find(const std::string& key);
+  void Insert(const std::string& key, const QueryAnalysis& analysis);
+
+  // Writes the entries used since construction (temp file + rename), if any changed.
+  // Failures are ignored: the cache is an optimization only.
+  void Save();
+
+ private:
+  std::string path_;
+  std::string salt_;
+  bool enabled_;
+  bool changed_ = false;
+  std::mutex mutex_;
+  std::map<std::string, QueryAnalysis> stored_;
+  std::map<std::string, QueryAnalysis> used_;
+};
+
+}  // namespace materia

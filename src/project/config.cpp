@@ -1,0 +1,436 @@
+#include "project/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+namespace materia {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kConfigBytesMax = 4 * 1024 * 1024;
+constexpr int kVariableDepthMax = 16;
+constexpr const char* kDefaultGateway = "local";
+constexpr const char* kDefaultDatabase = "warehouse.duckdb";
+constexpr const char* kDefaultStateDatabase = ".materia/state.db";
+
+// SQLMesh's top-level keys, and Materia's own sections; all accepted.
+constexpr std::array<std::string_view, 30> kTopLevelKeys = {
+    "gateways",          "default_gateway",          "model_defaults",
+    "variables",         "project",                  "before_all",
+    "after_all",         "format",                   "ui",
+    "plan",              "linter",                   "cicd_bot",
+    "users",             "notification_targets",     "default_target_environment",
+    "physical_schema_mapping", "environment_suffix_target", "default_connection",
+    "default_test_connection", "default_scheduler",  "env_vars",
+    "cache_dir",         "extract",                  "pipelines",
+    "workers",           "serving",                  "features",
+    "migration",         "run",                      "environment_catalog_mapping"};
+
+constexpr std::array<std::string_view, 6> kGatewayKeys = {
+    "connection", "state_connection", "test_connection", "scheduler", "state_schema",
+    "variables"};
+
+// SQLMesh's model_defaults keys that Materia accepts and does not use yet.
+constexpr std::array<std::string_view, 20> kKeptModelDefaults = {
+    "owner",              "cron_tz",             "storage_format",
+    "table_format",       "physical_properties", "virtual_properties",
+    "session_properties", "audits",              "optimize_query",
+    "allow_partials",     "enabled",             "interval_unit",
+    "formatting",         "validate_query",      "on_destructive_change",
+    "on_additive_change", "batch_concurrency",   "pre_statements",
+    "post_statements",    "on_virtual_update"};
+
+template <size_t N>
+bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (std::string_view candidate : names) {
+    if (candidate == name) return true;
+  }
+  return false;
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+// Builds "config.yaml:line:col: message" from a node's 0-based mark.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string file_name) : file_name_(std::move(file_name)) {}
+
+  Status Error(const YAML::Mark& mark, const std::string& message) const {
+    if (mark.is_null()) return Status::InvalidInput(file_name_ + ": " + message);
+    return Status::InvalidInput(file_name_ + ":" + std::to_string(mark.line + 1) + ":" +
+                                std::to_string(mark.column + 1) + ": " + message);
+  }
+
+  Status Read(const YAML::Node& root, ProjectConfig* config) const;
+
+ private:
+  Result<std::string> Text(const YAML::Node& node, const std::string& what) const;
+  Result<std::string> KeyOf(const YAML::const_iterator& entry) const;
+  Status ReadTopLevelKey(const std::string& key, const YAML::Node& value,
+                         const YAML::Mark& key_mark, ProjectConfig* config,
+                         std::string* first_gateway) const;
+  Status ReadGateways(const YAML::Node& node, ProjectConfig* config,
+                      std::string* first_gateway) const;
+  Status ReadGateway(const std::string& name, const YAML::Node& node,
+                     GatewayConfig* gateway) const;
+  Status ReadConnection(const std::string& what, const YAML::Node& node, std::string* type,
+                        std::string* database) const;
+  Status ReadModelDefaults(const YAML::Node& node, ProjectConfig* config) const;
+  Status ReadVariables(const YAML::Node& node, ProjectConfig* config) const;
+  Status RenderVariable(const YAML::Node& node, int depth, std::string* literal,
+                        std::string* text) const;
+  Status CheckDefaultGateway(const YAML::Node& root, ProjectConfig* config,
+                             const std::string& first_gateway) const;
+
+  std::string file_name_;
+};
+
+Result<std::string> ConfigReader::Text(const YAML::Node& node, const std::string& what) const {
+  if (node.IsNull()) return std::string();
+  if (!node.IsScalar()) return Error(node.Mark(), what + " must be a single value");
+  return node.Scalar();
+}
+
+Result<std::string> ConfigReader::KeyOf(const YAML::const_iterator& entry) const {
+  if (!entry->first.IsScalar()) {
+    return Error(entry->first.Mark(), "keys must be plain names");
+  }
+  return entry->first.Scalar();
+}
+
+Status ConfigReader::Read(const YAML::Node& root, ProjectConfig* config) const {
+  std::string first_gateway;
+  if (root.IsNull()) return CheckDefaultGateway(root, config, first_gateway);
+  if (!root.IsMap()) {
+    return Error(root.Mark(), "expected a mapping of settings such as 'gateways:' at the top level");
+  }
+  std::set<std::string> seen;
+  for (auto entry = root.begin(); entry != root.end(); ++entry) {
+    MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
+    const YAML::Mark key_mark = entry->first.Mark();
+    if (!Contains(kTopLevelKeys, key)) return Error(key_mark, "unknown key '" + key + "'");
+    if (!seen.insert(key).second) return Error(key_mark, "key '" + key + "' appears twice");
+    MATERIA_RETURN_IF_ERROR(ReadTopLevelKey(key, entry->second, key_mark, config, &first_gateway));
+  }
+  return CheckDefaultGateway(root, config, first_gateway);
+}
+
+Status ConfigReader::ReadTopLevelKey(const std::string& key, const YAML::Node& value,
+                                     const YAML::Mark& key_mark, ProjectConfig* config,
+                                     std::string* first_gateway) const {
+  if (key == "gateways") return ReadGateways(value, config, first_gateway);
+  if (key == "model_defaults") return ReadModelDefaults(value, config);
+  if (key == "variables") return ReadVariables(value, config);
+  if (key == "default_gateway") {
+    MATERIA_ASSIGN_OR_RETURN(config->default_gateway, Text(value, "default_gateway"));
+  }
+  return Status::Ok();  // the other sections are read by the parts that use them
+}
+
+Status ConfigReader::ReadGateways(const YAML::Node& node, ProjectConfig* config,
+                                  std::string* first_gateway) const {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) {
+    return Error(node.Mark(), "gateways must be a mapping of gateway names to their settings");
+  }
+  for (auto entry = node.begin(); entry != node.end(); ++entry) {
+    MATERIA_ASSIGN_OR_RETURN(std::string name, KeyOf(entry));
+    if (config->gateways.count(name) > 0) {
+      return Error(entry->first.Mark(), "gateway '" + name + "' appears twice");
+    }
+    GatewayConfig gateway;
+    gateway.name = name;
+    MATERIA_RETURN_IF_ERROR(ReadGateway(name, entry->second, &gateway));
+    config->gateways[name] = gateway;
+    if (first_gateway->empty()) *first_gateway = name;
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadGateway(const std::string& name, const YAML::Node& node,
+                                 GatewayConfig* gateway) const {
+  if (!node.IsMap()) {
+    return Error(node.Mark(), "gateway '" + name + "' must be a mapping with a connection");
+  }
+  for (auto entry = node.begin(); entry != node.end(); ++entry) {
+    MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
+    if (!Contains(kGatewayKeys, key)) {
+      return Error(entry->first.Mark(), "unknown key '" + key + "' in gateway '" + name + "'");
+    }
+    if (key == "connection") {
+      MATERIA_RETURN_IF_ERROR(ReadConnection("connection", entry->second,
+                                             &gateway->connection_type, &gateway->database));
+    } else if (key == "state_connection") {
+      MATERIA_RETURN_IF_ERROR(ReadConnection("state_connection", entry->second,
+                                             &gateway->state_type, &gateway->state_database));
+    }
+  }
+  if (gateway->connection_type == "duckdb" && gateway->database.empty()) {
+    gateway->database = kDefaultDatabase;
+  }
+  if (gateway->state_type == "sqlite" && gateway->state_database.empty()) {
+    gateway->state_database = kDefaultStateDatabase;
+  }
+  return Status::Ok();
+}
+
+// Reads `type` and `database`; other keys belong to the engine and are left alone.
+Status ConfigReader::ReadConnection(const std::string& what, const YAML::Node& node,
+                                    std::string* type, std::string* database) const {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) {
+    return Error(node.Mark(), what + " must be a mapping, e.g. {type: duckdb, database: " +
+                                  kDefaultDatabase + "}");
+  }
+  if (node["type"]) {
+    MATERIA_ASSIGN_OR_RETURN(std::string text, Text(node["type"], what + " type"));
+    if (!text.empty()) *type = Lower(text);
+  }
+  if (node["database"]) {
+    MATERIA_ASSIGN_OR_RETURN(*database, Text(node["database"], what + " database"));
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadModelDefaults(const YAML::Node& node, ProjectConfig* config) const {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) return Error(node.Mark(), "model_defaults must be a mapping");
+  for (auto entry = node.begin(); entry != node.end(); ++entry) {
+    MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
+    const YAML::Mark key_mark = entry->first.Mark();
+    if (key == "dialect") {
+      MATERIA_ASSIGN_OR_RETURN(config->default_dialect, Text(entry->second, "dialect"));
+    } else if (key == "start") {
+      MATERIA_ASSIGN_OR_RETURN(config->default_start, Text(entry->second, "start"));
+    } else if (key == "cron") {
+      MATERIA_ASSIGN_OR_RETURN(config->default_cron, Text(entry->second, "cron"));
+    } else if (key == "kind") {
+      return Error(key_mark,
+                   "model_defaults key 'kind' is not supported yet; give each model its kind");
+    } else if (!Contains(kKeptModelDefaults, key)) {
+      return Error(key_mark, "unknown key '" + key + "' in model_defaults");
+    }
+  }
+  return Status::Ok();
+}
+
+bool IsPlainNull(const std::string& text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+bool IsPlainBool(const std::string& text) {
+  return text == "true" || text == "True" || text == "TRUE" || text == "false" ||
+         text == "False" || text == "FALSE";
+}
+
+// A YAML 1.2 decimal number: [-+]?(digits[.digits]|.digits)([eE][-+]?digits)?
+bool IsPlainNumber(const std::string& text) {
+  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  size_t digits = 0;
+  auto skip_digits = [&]() {
+    size_t begin = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') i++;
+    return i - begin;
+  };
+  digits += skip_digits();
+  if (i < text.size() && text[i] == '.') {
+    i++;
+    digits += skip_digits();
+  }
+  if (digits == 0) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    i++;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) i++;
+    if (skip_digits() == 0) return false;
+  }
+  return i == text.size();
+}
+
+std::string QuoteLiteral(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += '\'';
+  }
+  return quoted + "'";
+}
+
+// A scalar's SQL literal: quoted scalars are strings; plain ones may be null, a
+// boolean or a number (YAML 1.2 core schema), else a string.
+void RenderScalar(const YAML::Node& node, std::string* literal, std::string* text) {
+  const std::string& value = node.Scalar();
+  bool quoted = node.Tag() == "!";
+  if (!quoted && IsPlainNull(value)) {
+    *literal = "NULL";
+    text->clear();
+  } else if (!quoted && IsPlainBool(value)) {
+    *literal = Lower(value);
+    *text = *literal;
+  } else if (!quoted && IsPlainNumber(value)) {
+    *literal = value[0] == '+' ? value.substr(1) : value;
+    *text = *literal;
+  } else {
+    *literal = QuoteLiteral(value);
+    *text = value;
+  }
+}
+
+Status ConfigReader::RenderVariable(const YAML::Node& node, int depth, std::string* literal,
+                                    std::string* text) const {
+  if (depth > kVariableDepthMax) {
+    return Error(node.Mark(), "variables nest deeper than " +
+                                  std::to_string(kVariableDepthMax) + " levels");
+  }
+  if (node.IsNull()) {
+    *literal = "NULL";
+    text->clear();
+    return Status::Ok();
+  }
+  if (node.IsScalar()) {
+    RenderScalar(node, literal, text);
+    return Status::Ok();
+  }
+  // A sequence becomes a DuckDB list [a, b]; a mapping a struct {'k': v}.
+  bool is_map = node.IsMap();
+  std::string rendered = is_map ? "{" : "[";
+  for (auto entry = node.begin(); entry != node.end(); ++entry) {
+    if (rendered.size() > 1) rendered += ", ";
+    std::string item_literal, item_text;
+    const YAML::Node& item = is_map ? entry->second : *entry;
+    MATERIA_RETURN_IF_ERROR(RenderVariable(item, depth + 1, &item_literal, &item_text));
+    if (is_map) {
+      MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
+      rendered += QuoteLiteral(key) + ": ";
+    }
+    rendered += item_literal;
+  }
+  *literal = rendered + (is_map ? "}" : "]");
+  *text = *literal;
+  return Status::Ok();
+}
+
+Status ConfigReader::ReadVariables(const YAML::Node& node, ProjectConfig* config) const {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) return Error(node.Mark(), "variables must be a mapping of names to values");
+  for (auto entry = node.begin(); entry != node.end(); ++entry) {
+    MATERIA_ASSIGN_OR_RETURN(std::string name, KeyOf(entry));
+    name = Lower(name);  // SQLMesh's variable names are case-insensitive
+    if (config->variables.count(name) > 0) {
+      return Error(entry->first.Mark(), "variable '" + name + "' appears twice");
+    }
+    std::string literal, text;
+    MATERIA_RETURN_IF_ERROR(RenderVariable(entry->second, 0, &literal, &text));
+    config->variables[name] = literal;
+    config->variable_text[name] = text;
+  }
+  return Status::Ok();
+}
+
+Status ConfigReader::CheckDefaultGateway(const YAML::Node& root, ProjectConfig* config,
+                                         const std::string& first_gateway) const {
+  if (config->gateways.empty()) {
+    GatewayConfig local;
+    local.name = kDefaultGateway;
+    local.database = kDefaultDatabase;
+    local.state_database = kDefaultStateDatabase;
+    config->gateways[local.name] = local;
+  }
+  if (config->default_gateway.empty()) {
+    config->default_gateway = first_gateway.empty() ? kDefaultGateway : first_gateway;
+  }
+  if (config->gateways.count(config->default_gateway) == 0) {
+    std::string names;
+    for (const auto& [name, gateway] : config->gateways) names += (names.empty() ? "" : ", ") + name;
+    YAML::Mark mark = root.IsMap() && root["default_gateway"] ? root["default_gateway"].Mark()
+                                                             : YAML::Mark::null_mark();
+    return Error(mark, "default_gateway '" + config->default_gateway +
+                           "' is not one of the gateways (" + names + ")");
+  }
+  return Status::Ok();
+}
+
+void ApplyEnvironment(ProjectConfig* config) {
+  const char* duckdb_path = std::getenv("DUCKDB_PATH");
+  if (duckdb_path != nullptr && duckdb_path[0] != '\0') {
+    for (auto& [name, gateway] : config->gateways) {
+      if (gateway.connection_type == "duckdb") gateway.database = duckdb_path;
+    }
+  }
+  const char* landing_dir = std::getenv("LANDING_DIR");
+  if (landing_dir != nullptr && landing_dir[0] != '\0') {
+    config->variables["landing_dir"] = QuoteLiteral(landing_dir);
+    config->variable_text["landing_dir"] = landing_dir;
+  }
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::error_code error;
+  uintmax_t size = fs::file_size(path, error);
+  if (!error && size > kConfigBytesMax) {
+    return Status::InvalidInput(path.filename().string() + ": the file is " + std::to_string(size) +
+                                " bytes, more than the limit of " + std::to_string(kConfigBytesMax));
+  }
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) {
+    return Status::IoError("cannot read " + path.string() + ": " + std::strerror(errno));
+  }
+  std::ostringstream content;
+  content << stream.rdbuf();
+  if (stream.bad()) return Status::IoError("cannot read " + path.string());
+  return content.str();
+}
+
+fs::path AbsoluteDirectory(const std::string& project_dir) {
+  std::error_code error;
+  fs::path absolute = fs::absolute(project_dir.empty() ? "." : project_dir, error);
+  if (error) absolute = project_dir;
+  absolute = absolute.lexically_normal();
+  if (!absolute.has_filename() && absolute.has_parent_path() && absolute != absolute.root_path()) {
+    absolute = absolute.parent_path();
+  }
+  return absolute;
+}
+
+}  // namespace
+
+Result<ProjectConfig> LoadConfig(const std::string& project_dir) {
+  fs::path directory = AbsoluteDirectory(project_dir);
+  fs::path path = directory / "config.yaml";
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) path = directory / "config.yml";
+  if (!fs::is_regular_file(path, error)) {
+    return Status::NotFound("no config.yaml in " + directory.string() +
+                            " (is this a Materia project?)");
+  }
+  MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(path));
+  ProjectConfig config;
+  config.project_dir = directory.string();
+  ConfigReader reader(path.filename().string());
+  try {
+    YAML::Node root = YAML::Load(content);
+    MATERIA_RETURN_IF_ERROR(reader.Read(root, &config));
+  } catch (const YAML::Exception& exception) {
+    return reader.Error(exception.mark, exception.msg);
+  }
+  ApplyEnvironment(&config);
+  return config;
+}
+
+}  // namespace materia

@@ -1,0 +1,139 @@
+#include "project/dag.h"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <set>
+
+#include "project/project.h"
+
+namespace materia {
+
+namespace {
+
+// Splits each model's referenced tables into parents (models) and external tables.
+Status ResolveEdges(std::vector<Model>& models, const std::map<std::string, size_t>& index) {
+  for (Model& model : models) {
+    std::set<std::string> parents;
+    std::vector<std::string> external;
+    for (const std::string& table : model.external_tables) {
+      if (table == model.name()) continue;  // @this_model in an incremental query
+      if (index.count(table)) {
+        parents.insert(table);
+      } else {
+        external.push_back(table);
+      }
+    }
+    for (const std::string& name : model.definition.depends_on) {
+      if (!index.count(name)) {
+        return Status::InvalidInput(model.definition.header_location.ToString() +
+                                    ": depends_on names unknown model '" + name + "'");
+      }
+      if (name != model.name()) parents.insert(name);
+    }
+    model.parents.assign(parents.begin(), parents.end());
+    model.external_tables = std::move(external);
+  }
+  return Status::Ok();
+}
+
+// Finds one cycle among `remaining` models (those Kahn's algorithm could not order)
+// and describes it as "a -> b -> a".
+std::string DescribeCycle(const std::vector<Model>& models,
+                          const std::map<std::string, size_t>& index,
+                          const std::set<size_t>& remaining) {
+  size_t current = *remaining.begin();
+  std::vector<size_t> path;
+  std::map<size_t, size_t> position;
+  for (size_t steps = 0; steps <= remaining.size(); steps++) {
+    if (position.count(current)) break;
+    position[current] = path.size();
+    path.push_back(current);
+    for (const std::string& parent : models[current].parents) {
+      size_t p = index.at(parent);
+      if (remaining.count(p)) {
+        current = p;
+        break;
+      }
+    }
+  }
+  // path[position[current]..] is the cycle, walked child -> parent; print it parent-first.
+  std::vector<std::string> names;
+  for (size_t i = path.size(); i-- > position[current];) names.push_back(models[path[i]].name());
+  names.push_back(names.front());
+  std::string text;
+  for (size_t i = 0; i < names.size(); i++) text += (i ? " -> " : "") + names[i];
+  return text;
+}
+
+}  // namespace
+
+Status BuildDag(std::vector<Model> models, Project* project) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < models.size(); i++) {
+    auto [it, inserted] = index.emplace(models[i].name(), i);
+    if (!inserted) {
+      return Status::InvalidInput(models[i].definition.header_location.ToString() + ": model " +
+                                  models[i].name() + " is also defined in " +
+                                  models[it->second].definition.path);
+    }
+  }
+  MATERIA_RETURN_IF_ERROR(ResolveEdges(models, index));
+
+  std::vector<size_t> pending(models.size());
+  std::vector<std::vector<size_t>> children(models.size());
+  for (size_t i = 0; i < models.size(); i++) {
+    pending[i] = models[i].parents.size();
+    for (const std::string& parent : models[i].parents) children[index[parent]].push_back(i);
+  }
+  std::priority_queue<std::pair<std::string, size_t>, std::vector<std::pair<std::string, size_t>>,
+                      std::greater<>>
+      ready;
+  for (size_t i = 0; i < models.size(); i++) {
+    if (pending[i] == 0) ready.emplace(models[i].name(), i);
+  }
+  std::vector<size_t> order;
+  while (!ready.empty()) {
+    size_t i = ready.top().second;
+    ready.pop();
+    order.push_back(i);
+    for (size_t child : children[i]) {
+      if (--pending[child] == 0) ready.emplace(models[child].name(), child);
+    }
+  }
+  if (order.size() != models.size()) {
+    std::set<size_t> remaining;
+    for (size_t i = 0; i < models.size(); i++) {
+      if (pending[i] > 0) remaining.insert(i);
+    }
+    const Model& first = models[*remaining.begin()];
+    return Status::InvalidInput(first.definition.header_location.ToString() +
+                                ": cycle: " + DescribeCycle(models, index, remaining));
+  }
+  project->models.clear();
+  project->models.reserve(models.size());
+  for (size_t i : order) {
+    for (size_t child : children[i]) models[i].children.push_back(models[child].name());
+    std::sort(models[i].children.begin(), models[i].children.end());
+    project->models.push_back(std::move(models[i]));
+  }
+  project->index.clear();
+  for (size_t i = 0; i < project->models.size(); i++) project->index[project->models[i].name()] = i;
+  return Status::Ok();
+}
+
+std::vector<std::string> Downstream(const Project& project, const std::vector<std::string>& roots) {
+  std::set<std::string> selected(roots.begin(), roots.end());
+  std::vector<std::string> out;
+  for (const Model& model : project.models) {
+    bool include = selected.count(model.name()) > 0;
+    for (const std::string& parent : model.parents) include = include || selected.count(parent);
+    if (include) {
+      selected.insert(model.name());
+      out.push_back(model.name());
+    }
+  }
+  return out;
+}
+
+}  // namespace materia

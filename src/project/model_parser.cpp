@@ -1,0 +1,562 @@
+#include "project/model_parser.h"
+
+#include <array>
+#include <cassert>
+#include <charconv>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "project/sql_lexer.h"
+
+namespace materia {
+
+namespace {
+
+constexpr size_t kModelFileBytesMax = 16 * 1024 * 1024;
+constexpr size_t kBracketDepthMax = 1000;
+
+// SQLMesh properties that Materia accepts and keeps in `properties` without using yet.
+constexpr std::array<std::string_view, 28> kKeptProperties = {
+    "partitioned_by",       "clustered_by",          "storage_format",
+    "table_format",         "physical_properties",   "virtual_properties",
+    "session_properties",   "table_properties",      "stamp",
+    "interval_unit",        "allow_partials",        "enabled",
+    "forward_only",         "disable_restatement",   "gateway",
+    "signals",              "references",            "physical_version",
+    "optimize_query",       "validate_query",        "formatting",
+    "ignored_rules",        "on_destructive_change", "on_additive_change",
+    "columns",              "cron_tz",               "retention",
+    "project"};
+
+// SQLMesh kinds that Materia does not run yet.
+constexpr std::array<std::string_view, 11> kUnsupportedKinds = {
+    "INCREMENTAL_BY_UNIQUE_KEY", "INCREMENTAL_BY_PARTITION", "INCREMENTAL_UNMANAGED",
+    "SCD_TYPE_2",                "SCD_TYPE_2_BY_TIME",       "SCD_TYPE_2_BY_COLUMN",
+    "EMBEDDED",                  "EXTERNAL",                 "MANAGED",
+    "CUSTOM",                    "VIEW_MATERIALIZED"};
+
+constexpr std::array<std::string_view, 3> kSeedProperties = {"path", "csv_settings",
+                                                             "batch_size"};
+constexpr std::array<std::string_view, 11> kTimeRangeProperties = {
+    "time_column",           "batch_size",         "batch_concurrency",
+    "lookback",              "forward_only",       "disable_restatement",
+    "on_destructive_change", "on_additive_change", "auto_restatement_cron",
+    "auto_restatement_intervals", "partition_by_time_column"};
+
+template <size_t N>
+bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (std::string_view candidate : names) {
+    if (candidate == name) return true;
+  }
+  return false;
+}
+
+bool IsOpening(const Token& token) {
+  return token.IsSymbol('(') || token.IsSymbol('[') || token.IsSymbol('{');
+}
+
+bool IsClosing(const Token& token) {
+  return token.IsSymbol(')') || token.IsSymbol(']') || token.IsSymbol('}');
+}
+
+char ClosingFor(const Token& opening) {
+  if (opening.IsSymbol('(')) return ')';
+  if (opening.IsSymbol('[')) return ']';
+  return '}';
+}
+
+// For every opening bracket, the index of the token that closes it; other entries
+// are unused. Errors name an unclosed opening or an unexpected closing bracket.
+Result<std::vector<size_t>> MatchBrackets(const std::string& path,
+                                          const std::vector<Token>& tokens) {
+  std::vector<size_t> partners(tokens.size(), 0);
+  std::vector<size_t> open;
+  for (size_t i = 0; i < tokens.size(); i++) {
+    const Token& token = tokens[i];
+    if (IsOpening(token)) {
+      if (open.size() >= kBracketDepthMax) {
+        return ErrorAt(LocationOf(path, token), "brackets nest deeper than " +
+                                                    std::to_string(kBracketDepthMax) +
+                                                    " levels");
+      }
+      open.push_back(i);
+    } else if (IsClosing(token)) {
+      if (open.empty() || !token.IsSymbol(ClosingFor(tokens[open.back()]))) {
+        return ErrorAt(LocationOf(path, token), "unexpected " + DescribeToken(token));
+      }
+      partners[open.back()] = i;
+      open.pop_back();
+    }
+  }
+  if (!open.empty()) {
+    const Token& unclosed = tokens[open.back()];
+    return ErrorAt(LocationOf(path, unclosed), "unclosed " + DescribeToken(unclosed));
+  }
+  return partners;
+}
+
+bool StartsQuery(const Token& token) {
+  return token.IsWord("select") || token.IsWord("with") || token.IsWord("from") ||
+         token.IsSymbol('(');
+}
+
+// Tokens [begin, end) of the token list.
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;
+  bool empty() const { return begin >= end; }
+};
+
+class ModelParser {
+ public:
+  ModelParser(const std::string& path, const std::string& content, std::vector<Token> tokens,
+              std::vector<size_t> partners)
+      : path_(path), content_(content), tokens_(std::move(tokens)),
+        partners_(std::move(partners)) {
+    model_.path = path;
+  }
+
+  Result<ModelDefinition> Parse();
+
+ private:
+  using Handler = Status (ModelParser::*)(const std::string& key, Span value);
+  Handler FindHandler(const std::string& key) const;
+
+  Status ParseHeader();
+  Result<size_t> ParseProperty(size_t index, size_t close);
+  Status ParseStatements();
+  Status AssignStatements(const std::vector<Span>& statements);
+
+  Status ParseName(const std::string& key, Span value);
+  Status ParseKind(const std::string& key, Span value);
+  Status ParseKindProperty(Span item);
+  Status ApplyKindProperty(const std::string& key, Span value);
+  Status CheckKindComplete(const Token& kind_token);
+  Status ParseText(const std::string& key, Span value);
+  Status ParseGrains(const std::string& key, Span value);
+  Status ParseTags(const std::string& key, Span value);
+  Status ParseDependsOn(const std::string& key, Span value);
+  Status ParseAudits(const std::string& key, Span value);
+  Status ParseColumnDescriptions(const std::string& key, Span value);
+  Status KeepProperty(const std::string& key, Span value);
+
+  Result<std::vector<Span>> SplitItems(Span inner) const;
+  Result<std::vector<Span>> ListOrSingle(Span value) const;
+  bool IsGroup(Span value) const;
+  Span Inner(Span group) const { return Span{group.begin + 1, group.end - 1}; }
+  size_t ValueEnd(size_t begin, size_t close) const;
+  Result<std::vector<std::pair<std::string, Span>>> ParseAssignments(Span value,
+                                                                     const std::string& usage) const;
+  Result<std::pair<std::string, std::string>> ParseTableName(Span value,
+                                                             const std::string& what) const;
+  Result<int> ParseCount(const std::string& key, Span value) const;
+
+  std::string RawText(Span span) const;
+  std::string ScalarText(Span span) const;
+  Status Error(const Token& token, const std::string& message) const {
+    return ErrorAt(LocationOf(path_, token), message);
+  }
+
+  const std::string& path_;
+  const std::string& content_;
+  std::vector<Token> tokens_;
+  std::vector<size_t> partners_;
+  size_t position_ = 0;
+  ModelDefinition model_;
+  std::set<std::string> kind_keys_;
+};
+
+std::string ModelParser::RawText(Span span) const {
+  assert(!span.empty());
+  size_t begin = tokens_[span.begin].offset;
+  return content_.substr(begin, tokens_[span.end - 1].end_offset() - begin);
+}
+
+// A single string or quoted identifier stands for its value; anything else for its text.
+std::string ModelParser::ScalarText(Span span) const {
+  const Token& first = tokens_[span.begin];
+  if (span.end == span.begin + 1 && first.type == TokenType::kString) return StringValue(first);
+  if (span.end == span.begin + 1 && first.type == TokenType::kQuotedIdentifier) {
+    return IdentifierValue(first);
+  }
+  return RawText(span);
+}
+
+// The index of the ',' or `close` that ends the value starting at `begin`.
+size_t ModelParser::ValueEnd(size_t begin, size_t close) const {
+  size_t index = begin;
+  while (index < close && !tokens_[index].IsSymbol(',')) {
+    index = IsOpening(tokens_[index]) ? partners_[index] + 1 : index + 1;
+  }
+  return index;
+}
+
+bool ModelParser::IsGroup(Span value) const {
+  const Token& first = tokens_[value.begin];
+  return (first.IsSymbol('(') || first.IsSymbol('[')) && partners_[value.begin] == value.end - 1;
+}
+
+// Splits the tokens inside a bracket on top-level commas; a trailing comma is allowed.
+Result<std::vector<Span>> ModelParser::SplitItems(Span inner) const {
+  std::vector<Span> items;
+  size_t begin = inner.begin;
+  while (begin < inner.end) {
+    size_t end = ValueEnd(begin, inner.end);
+    if (end == begin) return Error(tokens_[begin], "empty item in a list");
+    items.push_back(Span{begin, end});
+    begin = end + 1;
+  }
+  return items;
+}
+
+Result<std::vector<Span>> ModelParser::ListOrSingle(Span value) const {
+  if (IsGroup(value)) return SplitItems(Inner(value));
+  return std::vector<Span>{value};
+}
+
+Result<std::vector<std::pair<std::string, Span>>> ModelParser::ParseAssignments(
+    Span value, const std::string& usage) const {
+  if (!IsGroup(value)) return Error(tokens_[value.begin], usage);
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, SplitItems(Inner(value)));
+  std::vector<std::pair<std::string, Span>> assignments;
+  for (const Span& item : items) {
+    const Token& name = tokens_[item.begin];
+    bool named = name.type == TokenType::kWord || name.type == TokenType::kQuotedIdentifier ||
+                 name.type == TokenType::kString;
+    if (!named || item.end < item.begin + 3 || !tokens_[item.begin + 1].IsSymbol('=')) {
+      return Error(name, usage);
+    }
+    std::string key = name.type == TokenType::kString ? StringValue(name) : IdentifierValue(name);
+    assignments.emplace_back(key, Span{item.begin + 2, item.end});
+  }
+  return assignments;
+}
+
+// "schema.table" from bare or quoted identifiers, or from one string; lower-cased.
+Result<std::pair<std::string, std::string>> ModelParser::ParseTableName(
+    Span value, const std::string& what) const {
+  Status invalid = Error(tokens_[value.begin], what + " '" + RawText(value) +
+                                                   "' must be schema.table");
+  std::vector<std::string> parts;
+  const Token& first = tokens_[value.begin];
+  if (value.end == value.begin + 1 && first.type == TokenType::kString) {
+    std::string text = StringValue(first);
+    size_t dot = text.find('.');
+    if (dot == std::string::npos) return invalid;
+    parts = {text.substr(0, dot), text.substr(dot + 1)};
+    if (parts[1].find('.') != std::string::npos) return invalid;
+  } else {
+    for (size_t i = value.begin; i < value.end; i++) {
+      const Token& token = tokens_[i];
+      bool expect_name = (i - value.begin) % 2 == 0;
+      bool is_name = token.type == TokenType::kWord || token.type == TokenType::kQuotedIdentifier;
+      if (expect_name != is_name || (!expect_name && !token.IsSymbol('.'))) return invalid;
+      if (is_name) parts.push_back(IdentifierValue(token));
+    }
+    if ((value.end - value.begin) % 2 == 0) return invalid;  // ends with '.'
+  }
+  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) return invalid;
+  return std::make_pair(ToLower(parts[0]), ToLower(parts[1]));
+}
+
+Result<int> ModelParser::ParseCount(const std::string& key, Span value) const {
+  const Token& first = tokens_[value.begin];
+  Status invalid = Error(first, key + " must be a non-negative integer, got '" +
+                                    RawText(value) + "'");
+  if (value.end != value.begin + 1 || first.type != TokenType::kNumber) return invalid;
+  int count = 0;
+  const char* begin = first.text.data();
+  const char* end = begin + first.text.size();
+  auto [stop, error] = std::from_chars(begin, end, count);
+  if (error != std::errc() || stop != end || count < 0) return invalid;
+  return count;
+}
+
+ModelParser::Handler ModelParser::FindHandler(const std::string& key) const {
+  static const std::array<std::pair<std::string_view, Handler>, 14> kHandlers = {{
+      {"name", &ModelParser::ParseName},
+      {"kind", &ModelParser::ParseKind},
+      {"cron", &ModelParser::ParseText},
+      {"start", &ModelParser::ParseText},
+      {"end", &ModelParser::ParseText},
+      {"owner", &ModelParser::ParseText},
+      {"description", &ModelParser::ParseText},
+      {"dialect", &ModelParser::ParseText},
+      {"grain", &ModelParser::ParseGrains},
+      {"grains", &ModelParser::ParseGrains},
+      {"tags", &ModelParser::ParseTags},
+      {"depends_on", &ModelParser::ParseDependsOn},
+      {"audits", &ModelParser::ParseAudits},
+      {"column_descriptions", &ModelParser::ParseColumnDescriptions},
+  }};
+  for (const auto& [name, handler] : kHandlers) {
+    if (name == key) return handler;
+  }
+  if (Contains(kKeptProperties, key)) return &ModelParser::KeepProperty;
+  return nullptr;
+}
+
+Status ModelParser::ParseName(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(auto parts, ParseTableName(value, "model name"));
+  model_.schema = parts.first;
+  model_.table = parts.second;
+  model_.name = parts.first + "." + parts.second;
+  return Status::Ok();
+}
+
+Status ModelParser::ParseText(const std::string& key, Span value) {
+  std::string text = ScalarText(value);
+  if (key == "cron") model_.cron = text;
+  else if (key == "start") model_.start = text;
+  else if (key == "end") model_.end = text;
+  else if (key == "owner") model_.owner = text;
+  else if (key == "description") model_.description = text;
+  else if (key == "dialect") model_.dialect = text;
+  return Status::Ok();
+}
+
+// `grain id`, `grain (a, b)` (one grain of two columns), `grains ((a, b), c)`.
+Status ModelParser::ParseGrains(const std::string& key, Span value) {
+  std::vector<Span> grains = {value};
+  if (key == "grains" && IsGroup(value)) {
+    MATERIA_ASSIGN_OR_RETURN(grains, SplitItems(Inner(value)));
+  }
+  for (const Span& grain : grains) {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<Span> columns, ListOrSingle(grain));
+    std::vector<std::string> names;
+    for (const Span& column : columns) names.push_back(ScalarText(column));
+    model_.grains.push_back(std::move(names));
+  }
+  return Status::Ok();
+}
+
+Status ModelParser::ParseTags(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, ListOrSingle(value));
+  for (const Span& item : items) model_.tags.push_back(ScalarText(item));
+  return Status::Ok();
+}
+
+Status ModelParser::ParseDependsOn(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, ListOrSingle(value));
+  for (const Span& item : items) {
+    MATERIA_ASSIGN_OR_RETURN(auto parts, ParseTableName(item, "depends_on entry"));
+    model_.depends_on.push_back(parts.first + "." + parts.second);
+  }
+  return Status::Ok();
+}
+
+Status ModelParser::ParseAudits(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, ListOrSingle(value));
+  for (const Span& item : items) model_.audits.push_back(RawText(item));
+  return Status::Ok();
+}
+
+Status ModelParser::ParseColumnDescriptions(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(
+      auto assignments,
+      ParseAssignments(value, "column_descriptions must be written (column = 'description', ...)"));
+  for (const auto& [column, text] : assignments) {
+    model_.column_descriptions[column] = ScalarText(text);
+  }
+  return Status::Ok();
+}
+
+Status ModelParser::KeepProperty(const std::string& key, Span value) { return Status::Ok(); }
+
+Status ModelParser::ParseKind(const std::string& key, Span value) {
+  const Token& name = tokens_[value.begin];
+  if (name.type != TokenType::kWord) {
+    return Error(name, "expected a model kind, found " + DescribeToken(name));
+  }
+  std::string upper = ToUpper(name.text);
+  if (upper == "VIEW") model_.kind = ModelKind::kView;
+  else if (upper == "FULL") model_.kind = ModelKind::kFull;
+  else if (upper == "SEED") model_.kind = ModelKind::kSeed;
+  else if (upper == "INCREMENTAL_BY_TIME_RANGE") model_.kind = ModelKind::kIncrementalByTimeRange;
+  else if (Contains(kUnsupportedKinds, upper)) {
+    return Error(name, "kind '" + std::string(name.text) + "' is not supported yet");
+  } else {
+    return Error(name, "unknown kind '" + std::string(name.text) + "'");
+  }
+  size_t next = value.begin + 1;
+  if (next < value.end) {
+    const Token& open = tokens_[next];
+    if (!open.IsSymbol('(') || partners_[next] + 1 != value.end) {
+      const Token& extra = open.IsSymbol('(') ? tokens_[partners_[next] + 1] : open;
+      return Error(extra, "unexpected " + DescribeToken(extra) + " after kind " +
+                              ModelKindName(model_.kind));
+    }
+    MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, SplitItems(Inner(Span{next, value.end})));
+    for (const Span& item : items) MATERIA_RETURN_IF_ERROR(ParseKindProperty(item));
+  }
+  return CheckKindComplete(name);
+}
+
+Status ModelParser::ParseKindProperty(Span item) {
+  const Token& name = tokens_[item.begin];
+  if (name.type != TokenType::kWord) {
+    return Error(name, "expected a kind property name, found " + DescribeToken(name));
+  }
+  std::string key = ToLower(name.text);
+  bool belongs = (model_.kind == ModelKind::kSeed && Contains(kSeedProperties, key)) ||
+                 (model_.kind == ModelKind::kIncrementalByTimeRange &&
+                  Contains(kTimeRangeProperties, key));
+  if (!belongs) {
+    return Error(name, "property '" + key + "' does not belong to kind " +
+                           ModelKindName(model_.kind));
+  }
+  if (!kind_keys_.insert(key).second) return Error(name, "property '" + key + "' is set twice");
+  Span value{item.begin + 1, item.end};
+  if (value.empty()) return Error(name, "property '" + key + "' has no value");
+  model_.kind_properties[key] = RawText(value);
+  model_.property_locations["kind." + key] = LocationOf(path_, tokens_[value.begin]);
+  return ApplyKindProperty(key, value);
+}
+
+Status ModelParser::ApplyKindProperty(const std::string& key, Span value) {
+  if (key == "batch_size") {
+    MATERIA_ASSIGN_OR_RETURN(model_.batch_size, ParseCount(key, value));
+  } else if (key == "lookback") {
+    MATERIA_ASSIGN_OR_RETURN(model_.lookback, ParseCount(key, value));
+  } else if (key == "path") {
+    model_.seed_path = ScalarText(value);
+  } else if (key == "csv_settings") {
+    MATERIA_ASSIGN_OR_RETURN(
+        auto assignments, ParseAssignments(value, "csv_settings must be written (name = value, ...)"));
+    for (const auto& [name, text] : assignments) {
+      model_.seed_csv_settings[ToLower(name)] = RawText(text);
+    }
+  } else if (key == "time_column") {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, ListOrSingle(value));
+    if (parts.size() > 2) {
+      return Error(tokens_[value.begin],
+                   "time_column takes a column and an optional format, e.g. "
+                   "time_column (ds, '%Y-%m-%d')");
+    }
+    model_.time_column = ScalarText(parts[0]);
+    if (parts.size() == 2) model_.time_column_format = ScalarText(parts[1]);
+  }
+  return Status::Ok();
+}
+
+Status ModelParser::CheckKindComplete(const Token& kind_token) {
+  if (model_.kind == ModelKind::kIncrementalByTimeRange && model_.time_column.empty()) {
+    return Error(kind_token,
+                 "kind INCREMENTAL_BY_TIME_RANGE needs a time_column, e.g. "
+                 "kind INCREMENTAL_BY_TIME_RANGE (time_column ds)");
+  }
+  if (model_.kind == ModelKind::kSeed && model_.seed_path.empty()) {
+    return Error(kind_token, "kind SEED needs a path, e.g. kind SEED (path '../seeds/x.csv')");
+  }
+  return Status::Ok();
+}
+
+// Parses `key value` at `index`; returns the index of the ',' or `close` after it.
+Result<size_t> ModelParser::ParseProperty(size_t index, size_t close) {
+  const Token& name = tokens_[index];
+  if (name.type != TokenType::kWord) {
+    return Error(name, "expected a property name, found " + DescribeToken(name));
+  }
+  std::string key = ToLower(name.text);
+  Handler handler = FindHandler(key);
+  if (handler == nullptr) return Error(name, "unknown property '" + std::string(name.text) + "'");
+  if (model_.properties.count(key) > 0) return Error(name, "property '" + key + "' is set twice");
+  Span value{index + 1, ValueEnd(index + 1, close)};
+  if (value.empty()) return Error(name, "property '" + key + "' has no value");
+  model_.properties[key] = RawText(value);
+  model_.property_locations[key] = LocationOf(path_, tokens_[value.begin]);
+  MATERIA_RETURN_IF_ERROR((this->*handler)(key, value));
+  return value.end;
+}
+
+Status ModelParser::ParseHeader() {
+  const Token& model = tokens_[0];
+  if (!model.IsWord("model")) {
+    return Error(model, "expected MODEL (...) at the start of the file, found " +
+                            DescribeToken(model));
+  }
+  model_.header_location = LocationOf(path_, model);
+  const Token& open = tokens_[1];
+  if (!open.IsSymbol('(')) return Error(open, "expected '(' after MODEL, found " + DescribeToken(open));
+  size_t close = partners_[1];
+  size_t index = 2;
+  while (index < close) {
+    MATERIA_ASSIGN_OR_RETURN(index, ParseProperty(index, close));
+    if (index < close) index++;  // the ',' between properties; a trailing one is allowed
+  }
+  if (model_.name.empty()) return Error(model, "MODEL has no name");
+  position_ = close + 1;
+  const Token& after = tokens_[position_];
+  if (after.IsSymbol(';')) {
+    position_++;
+  } else if (after.type != TokenType::kEnd) {
+    return Error(after, "expected ';' after the MODEL header, found " + DescribeToken(after));
+  }
+  return Status::Ok();
+}
+
+Status ModelParser::ParseStatements() {
+  std::vector<Span> statements;
+  size_t begin = position_;
+  size_t index = position_;
+  while (tokens_[index].type != TokenType::kEnd) {
+    if (tokens_[index].IsSymbol(';')) {
+      if (index > begin) statements.push_back(Span{begin, index});
+      begin = index + 1;
+      index++;
+    } else {
+      index = IsOpening(tokens_[index]) ? partners_[index] + 1 : index + 1;
+    }
+  }
+  if (index > begin) statements.push_back(Span{begin, index});
+  return AssignStatements(statements);
+}
+
+Status ModelParser::AssignStatements(const std::vector<Span>& statements) {
+  bool seen_query = false;
+  for (const Span& statement : statements) {
+    const Token& first = tokens_[statement.begin];
+    if (!seen_query && StartsQuery(first)) {
+      if (model_.kind == ModelKind::kSeed) {
+        return Error(first, "a SEED model takes its rows from its CSV file and has no query");
+      }
+      seen_query = true;
+      model_.query = RawText(statement);
+      model_.query_location = LocationOf(path_, first);
+    } else if (seen_query || model_.kind == ModelKind::kSeed) {
+      model_.post_statements.push_back(RawText(statement));
+    } else {
+      model_.pre_statements.push_back(RawText(statement));
+    }
+  }
+  if (!seen_query && model_.kind != ModelKind::kSeed) {
+    const Token& last = tokens_[tokens_.size() >= 2 ? tokens_.size() - 2 : 0];
+    return ErrorAt(SourceLocation{path_, last.end_line, last.end_column}, "model has no query");
+  }
+  return Status::Ok();
+}
+
+Result<ModelDefinition> ModelParser::Parse() {
+  MATERIA_RETURN_IF_ERROR(ParseHeader());
+  MATERIA_RETURN_IF_ERROR(ParseStatements());
+  return std::move(model_);
+}
+
+}  // namespace
+
+Result<ModelDefinition> ParseModelFile(const std::string& path, const std::string& content) {
+  if (content.size() > kModelFileBytesMax) {
+    return Status::InvalidInput(path + ": model file is " + std::to_string(content.size()) +
+                                " bytes, more than the limit of " +
+                                std::to_string(kModelFileBytesMax));
+  }
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Token> tokens,
+                           Tokenize(content, SourceLocation{path, 1, 1}));
+  MATERIA_ASSIGN_OR_RETURN(std::vector<size_t> partners, MatchBrackets(path, tokens));
+  ModelParser parser(path, content, std::move(tokens), std::move(partners));
+  return parser.Parse();
+}
+
+}  // namespace materia

@@ -1,0 +1,241 @@
+#include "project/sql_analysis.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace materia {
+
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr int kMaxTreeDepth = 512;  // deeper trees are rejected, not recursed into
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// Folds a constant path expression: 'a', 'a' || 'b', ['a', 'b'], concat('a','b').
+// Returns false when any part is not a string constant.
+bool FoldConstantStrings(const Json& node, std::vector<std::string>* out) {
+  if (!node.is_object()) return false;
+  const std::string cls = node.value("class", "");
+  if (cls == "CONSTANT") {
+    const Json& value = node["value"];
+    if (value.value("is_null", false) || !value.contains("value")) return false;
+    if (!value["value"].is_string()) return false;
+    out->push_back(value["value"].get<std::string>());
+    return true;
+  }
+  if (cls == "CAST") return FoldConstantStrings(node["child"], out);
+  if (cls != "FUNCTION") return false;
+  const std::string name = node.value("function_name", "");
+  const Json& children = node["children"];
+  if (name == "list_value") {
+    for (const Json& child : children) {
+      if (!FoldConstantStrings(child, out)) return false;
+    }
+    return true;
+  }
+  if (name == "||" || name == "concat") {
+    std::string joined;
+    for (const Json& child : children) {
+      std::vector<std::string> part;
+      if (!FoldConstantStrings(child, &part) || part.size() != 1) return false;
+      joined += part[0];
+    }
+    out->push_back(joined);
+    return true;
+  }
+  return false;
+}
+
+// Collects what a parse tree reads. CTE names are gathered for the whole query, so a
+// CTE shadows an unqualified table of the same name anywhere in it.
+class TreeWalker {
+ public:
+  Status Walk(const Json& node, int depth) {
+    if (depth > kMaxTreeDepth) return Status::InvalidInput("query is nested too deeply");
+    if (node.is_array()) {
+      for (const Json& child : node) MATERIA_RETURN_IF_ERROR(Walk(child, depth + 1));
+      return Status::Ok();
+    }
+    if (!node.is_object()) return Status::Ok();
+    VisitObject(node);
+    for (const auto& item : node.items()) {
+      MATERIA_RETURN_IF_ERROR(Walk(item.value(), depth + 1));
+    }
+    return Status::Ok();
+  }
+
+  std::set<std::string> ctes;
+  std::vector<std::pair<std::string, std::string>> tables;  // (schema, table)
+  std::vector<SourceReference> sources;
+
+ private:
+  void VisitObject(const Json& node) {
+    if (node.contains("cte_map") && node["cte_map"].contains("map")) {
+      for (const Json& entry : node["cte_map"]["map"]) {
+        ctes.insert(Lower(entry.value("key", "")));
+      }
+    }
+    const std::string type = node.value("type", "");
+    if (type == "BASE_TABLE" && node.contains("table_name")) {
+      tables.emplace_back(Lower(node.value("schema_name", "")),
+                          Lower(node.value("table_name", "")));
+    } else if (type == "TABLE_FUNCTION" && node.contains("function")) {
+      VisitTableFunction(node["function"]);
+    }
+  }
+
+  void VisitTableFunction(const Json& function) {
+    const std::string name = Lower(function.value("function_name", ""));
+    if (!IsFileReadingFunction(name)) return;
+    SourceReference source{name, {}};
+    const Json& children = function["children"];
+    if (!children.empty()) FoldConstantStrings(children[0], &source.globs);
+    sources.push_back(std::move(source));
+  }
+};
+
+std::vector<std::string> SelectNames(const Json& statement) {
+  std::vector<std::string> names;
+  const Json& node = statement["node"];
+  if (!node.contains("select_list")) return names;
+  for (const Json& expression : node["select_list"]) {
+    std::string alias = expression.value("alias", "");
+    if (!alias.empty()) {
+      names.push_back(Lower(alias));
+    } else if (expression.value("class", "") == "COLUMN_REF") {
+      names.push_back(Lower(expression["column_names"].back().get<std::string>()));
+    } else if (expression.value("class", "") == "STAR") {
+      names.push_back("*");
+    } else {
+      names.push_back("");
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+bool IsFileReadingFunction(const std::string& function) {
+  static const std::set<std::string> kFunctions = {
+      "read_csv",     "read_csv_auto", "read_parquet", "parquet_scan", "read_json",
+      "read_json_auto", "read_ndjson", "read_ndjson_auto", "read_json_objects",
+      "read_text",    "read_blob",     "sniff_csv"};
+  return kFunctions.count(function) > 0;
+}
+
+Result<SqlAnalyzer> SqlAnalyzer::Create() {
+  SqlAnalyzer analyzer;
+  MATERIA_ASSIGN_OR_RETURN(analyzer.database_, DuckDatabase::Open(":memory:"));
+  MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
+                           DuckConnection::Connect(analyzer.database_));
+  analyzer.connection_ = std::move(connection);
+  return analyzer;
+}
+
+namespace {
+
+// Serializes `sql`; returns the single statement's tree or the parser's error.
+Result<Json> SerializeOne(DuckConnection& connection, const std::string& sql,
+                          SqlSyntaxError* syntax_error) {
+  MATERIA_ASSIGN_OR_RETURN(QueryResult result,
+                           connection.QueryParams("SELECT json_serialize_sql(?::VARCHAR)", {sql}));
+  std::optional<std::string> text = result.Scalar();
+  if (!text) return Status::Internal("json_serialize_sql returned NULL");
+  Json tree = Json::parse(*text, nullptr, false);
+  if (tree.is_discarded()) return Status::Internal("json_serialize_sql returned bad JSON");
+  if (tree.value("error", false)) {
+    std::string message = tree.value("error_message", "cannot parse query");
+    if (syntax_error) {
+      syntax_error->message = message;
+      std::string position = tree.value("position", "");
+      if (!position.empty()) syntax_error->offset = std::stoull(position);
+    }
+    if (message.find("Only SELECT") != std::string::npos) {
+      message = "the model's query must be a SELECT statement";
+    }
+    return Status::InvalidInput(message);
+  }
+  const Json& statements = tree["statements"];
+  if (statements.size() != 1) {
+    return Status::InvalidInput("expected one query, found " +
+                                std::to_string(statements.size()));
+  }
+  return statements[0];
+}
+
+Result<std::string> Deserialize(DuckConnection& connection, const Json& statement) {
+  Json wrapper = {{"error", false}, {"statements", Json::array({statement})}};
+  MATERIA_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.QueryParams("SELECT json_deserialize_sql(?::JSON)", {wrapper.dump()}));
+  std::optional<std::string> text = result.Scalar();
+  if (!text) return Status::Internal("json_deserialize_sql returned NULL");
+  return *text;
+}
+
+}  // namespace
+
+Result<QueryAnalysis> SqlAnalyzer::Analyze(const std::string& sql, SqlSyntaxError* syntax_error) {
+  MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, syntax_error));
+  TreeWalker walker;
+  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
+  QueryAnalysis analysis;
+  std::set<std::string> tables;
+  for (const auto& [schema, table] : walker.tables) {
+    if (schema.empty() && walker.ctes.count(table)) continue;
+    tables.insert(schema.empty() ? table : schema + "." + table);
+  }
+  analysis.tables.assign(tables.begin(), tables.end());
+  analysis.sources = std::move(walker.sources);
+  analysis.select_names = SelectNames(statement);
+  MATERIA_ASSIGN_OR_RETURN(analysis.normalized_sql, Deserialize(*connection_, statement));
+  analysis.tree_json = statement.dump();
+  return analysis;
+}
+
+namespace {
+
+void ReplaceTables(Json& node, const std::set<std::string>& ctes,
+                   const std::map<std::string, std::pair<std::string, std::string>>& map,
+                   int depth) {
+  if (depth > kMaxTreeDepth) return;
+  if (node.is_array()) {
+    for (Json& child : node) ReplaceTables(child, ctes, map, depth + 1);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (node.value("type", "") == "BASE_TABLE" && node.contains("table_name")) {
+    std::string schema = Lower(node.value("schema_name", ""));
+    std::string table = Lower(node.value("table_name", ""));
+    bool is_cte = schema.empty() && ctes.count(table);
+    auto found = map.find(schema.empty() ? table : schema + "." + table);
+    if (!is_cte && found != map.end()) {
+      node["catalog_name"] = "";
+      node["schema_name"] = found->second.first;
+      node["table_name"] = found->second.second;
+    }
+  }
+  for (auto& item : node.items()) ReplaceTables(item.value(), ctes, map, depth + 1);
+}
+
+}  // namespace
+
+Result<std::string> SqlAnalyzer::RewriteTables(
+    const std::string& sql,
+    const std::map<std::string, std::pair<std::string, std::string>>& replacements) {
+  MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, nullptr));
+  TreeWalker walker;
+  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
+  ReplaceTables(statement, walker.ctes, replacements, 0);
+  return Deserialize(*connection_, statement);
+}
+
+}  // namespace materia

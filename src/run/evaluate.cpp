@@ -1,0 +1,216 @@
+#include "run/evaluate.h"
+
+#include <filesystem>
+
+#include "base/hash.h"
+#include "plan/snapshot.h"
+
+namespace materia {
+
+namespace {
+
+std::string FirstLine(const std::string& text) {
+  size_t newline = text.find('\n');
+  return newline == std::string::npos ? text : text.substr(0, newline);
+}
+
+// Runs `statements` in one transaction; rolls back on the first error.
+Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements) {
+  MATERIA_RETURN_IF_ERROR(connection.Execute("BEGIN TRANSACTION"));
+  for (const std::string& statement : statements) {
+    Status status = connection.Execute(statement);
+    if (!status.ok()) {
+      (void)connection.Execute("ROLLBACK");
+      return status;
+    }
+  }
+  Status committed = connection.Execute("COMMIT");
+  if (!committed.ok()) (void)connection.Execute("ROLLBACK");
+  return committed;
+}
+
+Result<std::vector<std::string>> RenderStatements(const EvaluationContext& context,
+                                                  const Model& model,
+                                                  const std::vector<std::string>& statements,
+                                                  const MacroContext& macros) {
+  std::vector<std::string> rendered;
+  for (const std::string& statement : statements) {
+    MATERIA_ASSIGN_OR_RETURN(std::string text,
+                             RenderMacros(statement, macros, model.definition.header_location));
+    rendered.push_back(std::move(text));
+  }
+  return rendered;
+}
+
+MacroContext ExecutionMacros(const EvaluationContext& context, const Model& model,
+                             const SnapshotRecord& snapshot, TimestampMs start_ms, TimestampMs end_ms) {
+  MacroContext macros;
+  macros.start_ms = start_ms;
+  macros.end_ms = end_ms;
+  macros.execution_ms = context.now_ms;
+  macros.variables = context.project->config.variables;
+  macros.this_model = QualifiedPhysicalTable(model.name(), snapshot.version);
+  macros.gateway = context.project->config.default_gateway;
+  return macros;
+}
+
+Result<int64_t> CountRows(DuckConnection& connection, const std::string& table) {
+  MATERIA_ASSIGN_OR_RETURN(QueryResult result, connection.Query("SELECT count(*) FROM " + table));
+  return std::stoll(result.Scalar().value_or("0"));
+}
+
+std::string TimeLiteral(TimestampMs ms) { return "TIMESTAMP '" + FormatTimestamp(ms) + "'"; }
+
+std::string TimeFilter(const ModelDefinition& definition, Interval interval) {
+  std::string column = QuoteIdentifier(definition.time_column);
+  if (!definition.time_column_format.empty()) {
+    std::string format = QuoteLiteral(definition.time_column_format);
+    return column + " >= strftime(" + TimeLiteral(interval.start) + ", " + format + ") AND " +
+           column + " < strftime(" + TimeLiteral(interval.end) + ", " + format + ")";
+  }
+  return column + " >= " + TimeLiteral(interval.start) + " AND " + column + " < " +
+         TimeLiteral(interval.end);
+}
+
+MaterializationRecord NewMaterialization(const EvaluationContext& context,
+                                         const SnapshotRecord& snapshot, const ModelWork& work,
+                                         int64_t rows, std::string data_version) {
+  MaterializationRecord record;
+  record.name = snapshot.name;
+  record.version = snapshot.version;
+  record.fingerprint = snapshot.fingerprint;
+  record.data_version = std::move(data_version);
+  record.input_versions = work.input_versions;
+  record.rows = rows;
+  record.finished_ms = NowMs();
+  record.run_id = context.run_id;
+  return record;
+}
+
+Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const Model& model,
+                                       const SnapshotRecord& snapshot, const ModelWork& work) {
+  const ModelDefinition& definition = model.definition;
+  std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
+  std::vector<std::string> statements;
+  MacroContext macros;
+  if (definition.kind == ModelKind::kSeed) {
+    std::filesystem::path seed = std::filesystem::path(context.project->config.project_dir) /
+                                 std::filesystem::path(definition.path).parent_path() /
+                                 definition.seed_path;
+    std::string options = "header = true";
+    for (const auto& [key, value] : definition.seed_csv_settings) options += ", " + key + " = " + value;
+    statements.push_back("CREATE OR REPLACE TABLE " + table + " AS SELECT * FROM read_csv(" +
+                         QuoteLiteral(seed.lexically_normal().string()) + ", " + options + ")");
+  } else {
+    MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule,
+                             ScheduleOf(model, context.project->config, context.now_ms));
+    macros = ExecutionMacros(context, model, snapshot, schedule.start_ms, schedule.due_end_ms);
+    MATERIA_ASSIGN_OR_RETURN(std::string query,
+                             RenderForExecution(context, model, snapshot, schedule.start_ms,
+                                                schedule.due_end_ms));
+    MATERIA_ASSIGN_OR_RETURN(statements, RenderStatements(context, model, definition.pre_statements, macros));
+    const char* verb = definition.kind == ModelKind::kView ? "VIEW" : "TABLE";
+    statements.push_back(std::string("CREATE OR REPLACE ") + verb + " " + table + " AS " + query);
+    MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(context, model, definition.post_statements, macros));
+    statements.insert(statements.end(), post.begin(), post.end());
+  }
+  MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements));
+  int64_t rows = 0;
+  if (definition.kind != ModelKind::kView) {
+    MATERIA_ASSIGN_OR_RETURN(rows, CountRows(*context.connection, table));
+  }
+  EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, work.input_versions)};
+  EvaluationRecord record;
+  record.name = snapshot.name;
+  record.version = snapshot.version;
+  record.materialization = NewMaterialization(context, snapshot, work, rows, result.data_version);
+  MATERIA_RETURN_IF_ERROR(context.state->RecordEvaluation(record));
+  return result;
+}
+
+Status EvaluateBatch(const EvaluationContext& context, const Model& model,
+                     const SnapshotRecord& snapshot, Interval batch,
+                     const std::map<std::string, std::string>& batch_inputs) {
+  const ModelDefinition& definition = model.definition;
+  std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
+  MacroContext macros = ExecutionMacros(context, model, snapshot, batch.start, batch.end);
+  MATERIA_ASSIGN_OR_RETURN(std::string query,
+                           RenderForExecution(context, model, snapshot, batch.start, batch.end));
+  MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> statements,
+                           RenderStatements(context, model, definition.pre_statements, macros));
+  std::string filter = TimeFilter(definition, batch);
+  statements.push_back("CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + query +
+                       ") AS materia_source LIMIT 0");
+  statements.push_back("DELETE FROM " + table + " WHERE " + filter);
+  statements.push_back("INSERT INTO " + table + " BY NAME SELECT * FROM (" + query +
+                       ") AS materia_source WHERE " + filter);
+  MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(context, model, definition.post_statements, macros));
+  statements.insert(statements.end(), post.begin(), post.end());
+  MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements));
+  EvaluationRecord record;
+  record.name = snapshot.name;
+  record.version = snapshot.version;
+  record.intervals.Add(batch);
+  record.interval_versions.push_back(
+      {snapshot.name, snapshot.version, batch,
+       ComputeDataVersion(snapshot.data_identity, batch_inputs), batch_inputs});
+  return context.state->RecordEvaluation(record);
+}
+
+Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, const Model& model,
+                                            const SnapshotRecord& snapshot, const ModelWork& work) {
+  for (size_t i = 0; i < work.batches.size(); i++) {
+    MATERIA_RETURN_IF_ERROR(
+        EvaluateBatch(context, model, snapshot, work.batches[i], work.batch_input_versions[i]));
+  }
+  std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
+  int64_t rows = 0;
+  if (!work.batches.empty()) {
+    MATERIA_ASSIGN_OR_RETURN(rows, CountRows(*context.connection, table));
+  }
+  MATERIA_ASSIGN_OR_RETURN(IntervalSet done, context.state->GetIntervals(snapshot.name, snapshot.version));
+  MATERIA_ASSIGN_OR_RETURN(auto versions, context.state->GetIntervalVersions(snapshot.name, snapshot.version));
+  Hasher hasher;
+  hasher.Add(done.ToString());
+  for (const IntervalVersionRecord& version : versions) hasher.Add(version.data_version);
+  std::map<std::string, std::string> inputs = work.input_versions;
+  inputs["intervals"] = hasher.Sha256().substr(0, 32);
+  EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, inputs)};
+  EvaluationRecord record;
+  record.name = snapshot.name;
+  record.version = snapshot.version;
+  record.materialization = NewMaterialization(context, snapshot, work, rows, result.data_version);
+  MATERIA_RETURN_IF_ERROR(context.state->RecordEvaluation(record));
+  return result;
+}
+
+}  // namespace
+
+Result<std::string> RenderForExecution(const EvaluationContext& context, const Model& model,
+                                       const SnapshotRecord& snapshot, TimestampMs start_ms,
+                                       TimestampMs end_ms) {
+  MacroContext macros = ExecutionMacros(context, model, snapshot, start_ms, end_ms);
+  MATERIA_ASSIGN_OR_RETURN(std::string rendered,
+                           RenderMacros(model.definition.query, macros, model.definition.query_location));
+  std::map<std::string, std::pair<std::string, std::string>> replacements;
+  for (const std::string& parent : model.parents) {
+    const SnapshotRecord& target = context.snapshots->at(parent);
+    auto [schema, table] = SplitModelName(parent);
+    replacements[parent] = {PhysicalSchema(schema), PhysicalTableName(schema, table, target.version)};
+  }
+  return context.analyzer->RewriteTables(rendered, replacements);
+}
+
+Result<EvaluationResult> EvaluateModel(const EvaluationContext& context, const Model& model,
+                                       const SnapshotRecord& snapshot, const ModelWork& work) {
+  Result<EvaluationResult> result = model.definition.kind == ModelKind::kIncrementalByTimeRange
+                                        ? EvaluateTimeRanged(context, model, snapshot, work)
+                                        : EvaluateWhole(context, model, snapshot, work);
+  if (!result.ok()) {
+    return Status::DatabaseError(model.definition.path + ": " +
+                                 FirstLine(result.status().message()));
+  }
+  return result;
+}
+
+}  // namespace materia

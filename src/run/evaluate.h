@@ -1,0 +1,46 @@
+// Evaluating one model: renders its query for an interval, points its references at
+// the parents' physical tables, and writes its physical table or view in one DuckDB
+// transaction per interval batch, recording each in state after the commit.
+//
+// Not thread-safe per EvaluationContext; the executor gives each thread its own.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "base/status.h"
+#include "db/duckdb.h"
+#include "plan/needs_work.h"
+#include "project/project.h"
+#include "project/sql_analysis.h"
+#include "state/state_store.h"
+
+namespace materia {
+
+struct EvaluationContext {
+  const Project* project = nullptr;
+  const std::map<std::string, SnapshotRecord>* snapshots = nullptr;
+  DuckConnection* connection = nullptr;
+  SqlAnalyzer* analyzer = nullptr;
+  StateStore* state = nullptr;
+  TimestampMs now_ms = 0;
+  std::string run_id;
+};
+
+struct EvaluationResult {
+  int64_t rows = 0;          // rows in the table afterwards (0 for views)
+  std::string data_version;  // the new data version of the model
+};
+
+// Evaluates `work` for `model`. Errors are one line: "models/x.sql: Binder Error: …".
+// On error the warehouse keeps what was committed before (earlier batches).
+Result<EvaluationResult> EvaluateModel(const EvaluationContext& context, const Model& model,
+                                       const SnapshotRecord& snapshot, const ModelWork& work);
+
+// Renders the model's query for [start_ms, end_ms) with references rewritten to the
+// physical tables of `snapshots`: the exact SQL that runs.
+Result<std::string> RenderForExecution(const EvaluationContext& context, const Model& model,
+                                       const SnapshotRecord& snapshot, TimestampMs start_ms,
+                                       TimestampMs end_ms);
+
+}  // namespace materia

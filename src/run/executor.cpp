@@ -1,0 +1,274 @@
+#include "run/executor.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "base/hash.h"
+#include "plan/needs_work.h"
+#include "plan/snapshot.h"
+#include "plan/source_version.h"
+#include "run/evaluate.h"
+
+namespace materia {
+
+namespace {
+
+constexpr int kMaxThreads = 64;
+
+std::string NewRunId(TimestampMs now_ms) {
+  std::string stamp = FormatIso(now_ms);
+  std::string compact;
+  for (char c : stamp) {
+    if (c != '-' && c != ':') compact += c;
+  }
+  std::string salt = Xxh64Hex(stamp + std::to_string(::getpid()) +
+                              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  return compact + "-" + salt.substr(0, 6);
+}
+
+std::string JoinReasons(const std::vector<std::string>& reasons) {
+  std::string text;
+  for (const std::string& reason : reasons) text += (text.empty() ? "" : "; ") + reason;
+  return text;
+}
+
+// Shared state of one Execute call. Every member is guarded by `mutex`.
+struct Scheduler {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<size_t> ready;
+  std::vector<size_t> pending_parents;
+  std::vector<ModelOutcome> outcomes;
+  std::map<std::string, std::string> data_versions;  // models finished with a known version
+  std::set<std::string> broken;                      // failed or upstream failed
+  size_t finished = 0;
+  Status fatal;
+};
+
+// Thread-local tools of one worker.
+struct Worker {
+  std::unique_ptr<DuckConnection> connection;
+  std::optional<SqlAnalyzer> analyzer;
+  std::unique_ptr<SourceScanner> scanner;
+};
+
+void PrintProgress(const ExecuteOptions& options, size_t done, size_t total, const ModelOutcome& outcome) {
+  if (!options.progress) return;
+  std::string detail = outcome.action == "ran"
+                           ? std::to_string(outcome.rows) + " rows, " +
+                                 std::to_string(outcome.seconds).substr(0, 5) + "s"
+                           : outcome.action == "skipped" ? "up to date" : outcome.error;
+  std::fprintf(stderr, "\r\033[K[%zu/%zu] %-8s %s  %s\n", done, total, outcome.action.c_str(),
+               outcome.name.c_str(), detail.c_str());
+}
+
+ModelOutcome ProcessModel(const Project& project, StateStore& state,
+                          const std::map<std::string, SnapshotRecord>& snapshots,
+                          const ExecuteOptions& options, const std::string& run_id, Worker& worker,
+                          const Model& model, const std::map<std::string, std::string>& parent_versions,
+                          std::optional<std::string>* data_version) {
+  ModelOutcome outcome;
+  outcome.name = model.name();
+  auto started = std::chrono::steady_clock::now();
+  const SnapshotRecord& snapshot = snapshots.at(model.name());
+  WorkDecider decider(project, state, *worker.scanner, options.now_ms);
+  auto work = decider.Decide(model, snapshot, parent_versions);
+  if (!work.ok()) {
+    outcome.action = "failed";
+    outcome.error = work.status().message();
+    return outcome;
+  }
+  outcome.reasons = work->reasons;
+  if (!work->needs_work) {
+    outcome.action = "skipped";
+    auto version = decider.CurrentDataVersion(model, snapshot, *work);
+    if (version.ok()) *data_version = *version;
+  } else {
+    EvaluationContext context{&project, &snapshots, worker.connection.get(), &*worker.analyzer,
+                              &state, options.now_ms, run_id};
+    auto result = EvaluateModel(context, model, snapshot, *work);
+    if (!result.ok()) {
+      outcome.action = "failed";
+      outcome.error = result.status().message();
+    } else {
+      outcome.action = "ran";
+      outcome.rows = result->rows;
+      outcome.intervals = work->intervals.ToString();
+      *data_version = result->data_version;
+    }
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return outcome;
+}
+
+void WorkerLoop(const Project& project, StateStore& state,
+                const std::map<std::string, SnapshotRecord>& snapshots, const ExecuteOptions& options,
+                const std::string& run_id, Worker& worker, Scheduler& scheduler) {
+  const size_t total = project.models.size();
+  while (true) {
+    size_t index;
+    std::map<std::string, std::string> parent_versions;
+    bool upstream_broken = false;
+    {
+      std::unique_lock<std::mutex> lock(scheduler.mutex);
+      scheduler.wake.wait(lock, [&] { return !scheduler.ready.empty() || scheduler.finished == total; });
+      if (scheduler.ready.empty()) return;
+      index = scheduler.ready.front();
+      scheduler.ready.pop_front();
+      for (const std::string& parent : project.models[index].parents) {
+        upstream_broken |= scheduler.broken.count(parent) > 0;
+        auto found = scheduler.data_versions.find(parent);
+        if (found != scheduler.data_versions.end()) parent_versions[parent] = found->second;
+      }
+    }
+    const Model& model = project.models[index];
+    std::optional<std::string> data_version;
+    ModelOutcome outcome;
+    if (upstream_broken) {
+      outcome.name = model.name();
+      outcome.action = "upstream failed";
+      outcome.error = "not run: an upstream model failed";
+    } else {
+      outcome = ProcessModel(project, state, snapshots, options, run_id, worker, model,
+                             parent_versions, &data_version);
+    }
+    RunModelRecord record{run_id, outcome.name, outcome.action, JoinReasons(outcome.reasons),
+                          outcome.intervals, outcome.rows, outcome.seconds, outcome.error};
+    Status recorded = state.AddRunModel(record);
+    std::lock_guard<std::mutex> lock(scheduler.mutex);
+    if (!recorded.ok() && scheduler.fatal.ok()) scheduler.fatal = recorded;
+    if (outcome.action == "failed" || outcome.action == "upstream failed") {
+      scheduler.broken.insert(model.name());
+    } else if (data_version) {
+      scheduler.data_versions[model.name()] = *data_version;
+    }
+    scheduler.outcomes[index] = outcome;
+    scheduler.finished++;
+    PrintProgress(options, scheduler.finished, total, outcome);
+    for (const std::string& child : model.children) {
+      size_t child_index = project.index.at(child);
+      if (--scheduler.pending_parents[child_index] == 0) scheduler.ready.push_back(child_index);
+    }
+    scheduler.wake.notify_all();
+  }
+}
+
+Status CreatePhysicalSchemas(DuckConnection& connection, const Project& project) {
+  std::set<std::string> schemas;
+  for (const Model& model : project.models) schemas.insert(PhysicalSchema(model.definition.schema));
+  for (const std::string& schema : schemas) {
+    MATERIA_RETURN_IF_ERROR(connection.Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(schema)));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Worker>> MakeWorkers(std::shared_ptr<DuckDatabase> warehouse, int count) {
+  std::vector<Worker> workers(count);
+  for (Worker& worker : workers) {
+    MATERIA_ASSIGN_OR_RETURN(worker.connection, DuckConnection::Connect(warehouse));
+    MATERIA_ASSIGN_OR_RETURN(SqlAnalyzer analyzer, SqlAnalyzer::Create());
+    worker.analyzer.emplace(std::move(analyzer));
+    worker.scanner = std::make_unique<SourceScanner>(&worker.analyzer->connection());
+  }
+  return workers;
+}
+
+std::string SummaryJson(const ExecuteSummary& summary) {
+  return nlohmann::json{{"ran", summary.ran}, {"skipped", summary.skipped},
+                        {"failed", summary.failed}, {"seconds", summary.seconds}}
+      .dump();
+}
+
+}  // namespace
+
+Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
+                               std::shared_ptr<DuckDatabase> warehouse,
+                               const std::map<std::string, SnapshotRecord>& snapshots,
+                               const ExecuteOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  ExecuteSummary summary;
+  summary.run_id = NewRunId(options.now_ms);
+  RunRecord run{summary.run_id, options.command, options.environment, "running", NowMs(), 0, "", ""};
+  MATERIA_RETURN_IF_ERROR(state.PutRun(run));
+
+  int threads = std::clamp(options.threads, 1, kMaxThreads);
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(project.models.size())));
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Worker> workers, MakeWorkers(warehouse, threads));
+  MATERIA_RETURN_IF_ERROR(CreatePhysicalSchemas(*workers[0].connection, project));
+
+  Scheduler scheduler;
+  scheduler.outcomes.resize(project.models.size());
+  scheduler.pending_parents.resize(project.models.size());
+  for (size_t i = 0; i < project.models.size(); i++) {
+    scheduler.pending_parents[i] = project.models[i].parents.size();
+    if (scheduler.pending_parents[i] == 0) scheduler.ready.push_back(i);
+  }
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; t++) {
+    pool.emplace_back([&, t] {
+      WorkerLoop(project, state, snapshots, options, summary.run_id, workers[t], scheduler);
+    });
+  }
+  for (std::thread& thread : pool) thread.join();
+
+  summary.outcomes = std::move(scheduler.outcomes);
+  for (const ModelOutcome& outcome : summary.outcomes) {
+    if (outcome.action == "ran") summary.ran++;
+    else if (outcome.action == "skipped") summary.skipped++;
+    else summary.failed++;
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  run.status = summary.failed > 0 ? "failed" : "success";
+  run.finished_ms = NowMs();
+  run.summary_json = SummaryJson(summary);
+  if (summary.failed > 0) run.error = std::to_string(summary.failed) + " model(s) failed";
+  MATERIA_RETURN_IF_ERROR(state.PutRun(run));
+  MATERIA_RETURN_IF_ERROR(scheduler.fatal);
+  return summary;
+}
+
+Status PromoteViews(DuckConnection& connection, const std::string& environment,
+                    const std::map<std::string, SnapshotRecord>& snapshots,
+                    const std::vector<std::string>& removed_models) {
+  std::vector<std::string> statements;
+  std::set<std::string> schemas;
+  for (const auto& [name, snapshot] : snapshots) {
+    schemas.insert(EnvironmentSchema(SplitModelName(name).first, environment));
+  }
+  for (const std::string& schema : schemas) {
+    statements.push_back("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(schema));
+  }
+  for (const auto& [name, snapshot] : snapshots) {
+    auto [schema, table] = SplitModelName(name);
+    statements.push_back("CREATE OR REPLACE VIEW " +
+                         QuoteIdentifier(EnvironmentSchema(schema, environment)) + "." +
+                         QuoteIdentifier(table) + " AS SELECT * FROM " +
+                         QualifiedPhysicalTable(name, snapshot.version));
+  }
+  for (const std::string& name : removed_models) {
+    auto [schema, table] = SplitModelName(name);
+    statements.push_back("DROP VIEW IF EXISTS " +
+                         QuoteIdentifier(EnvironmentSchema(schema, environment)) + "." +
+                         QuoteIdentifier(table));
+  }
+  MATERIA_RETURN_IF_ERROR(connection.Execute("BEGIN TRANSACTION"));
+  for (const std::string& statement : statements) {
+    Status status = connection.Execute(statement);
+    if (!status.ok()) {
+      (void)connection.Execute("ROLLBACK");
+      return status;
+    }
+  }
+  return connection.Execute("COMMIT");
+}
+
+}  // namespace materia

@@ -1,0 +1,66 @@
+// The executor: evaluates the models of an environment that need work, in dependency
+// order, on a pool of threads, each with its own DuckDB connection.
+//
+// Every evaluation is atomic and idempotent: a FULL model is rebuilt with CREATE OR
+// REPLACE in one transaction; each interval of a time-ranged model is
+// delete-then-insert in one transaction. State records an evaluation only after its
+// transaction committed, so a crash between the two re-runs that interval and
+// converges to the same data. A failed model stops its downstream models; the others
+// go on. One Execute call at a time per warehouse.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "db/duckdb.h"
+#include "project/project.h"
+#include "state/state_store.h"
+
+namespace materia {
+
+struct ExecuteOptions {
+  std::string environment = "prod";
+  std::string command = "run";
+  int threads = 4;
+  TimestampMs now_ms = 0;
+  bool progress = false;  // live progress lines on stderr (a terminal)
+};
+
+struct ModelOutcome {
+  std::string name;
+  std::string action;  // "ran", "skipped", "failed", "upstream failed"
+  std::vector<std::string> reasons;
+  std::string intervals;  // what ran, described
+  int64_t rows = 0;
+  double seconds = 0;
+  std::string error;
+};
+
+struct ExecuteSummary {
+  std::string run_id;
+  std::vector<ModelOutcome> outcomes;  // project order
+  double seconds = 0;
+  int ran = 0;
+  int skipped = 0;
+  int failed = 0;
+};
+
+// Evaluates what needs work among `snapshots` (every model of `project`, versions
+// decided) against `warehouse`. Returns the summary; models that failed are in it
+// with their error (the Status is an error only when the run could not proceed at all).
+Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
+                               std::shared_ptr<DuckDatabase> warehouse,
+                               const std::map<std::string, SnapshotRecord>& snapshots,
+                               const ExecuteOptions& options);
+
+// Points the environment's views at `snapshots` and drops the views of models not in
+// it, in one warehouse transaction. Returns an error and changes nothing on failure.
+Status PromoteViews(DuckConnection& connection, const std::string& environment,
+                    const std::map<std::string, SnapshotRecord>& snapshots,
+                    const std::vector<std::string>& removed_models);
+
+}  // namespace materia
