@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/cron.h"
 #include "base/hash.h"
 #include "project/analysis_cache.h"
 #include "project/dag.h"
@@ -63,6 +64,13 @@ Status LoadModel(const ProjectConfig& config, const std::string& relative_path,
   MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(absolute));
   MATERIA_ASSIGN_OR_RETURN(model->definition, ParseModelFile(relative_path, content));
   ModelDefinition& definition = model->definition;
+  if (!definition.cron.empty()) {
+    auto cron = Cron::Parse(definition.cron);
+    if (!cron.ok()) {
+      return Status::InvalidInput(definition.header_location.ToString() + ": " +
+                                  cron.status().message());
+    }
+  }
   if (definition.kind == ModelKind::kSeed) {
     fs::path seed = absolute.parent_path() / definition.seed_path;
     auto seed_content = ReadFile(seed);

@@ -1,0 +1,82 @@
+#include "project/sql_analysis.h"
+
+#include <gtest/gtest.h>
+
+namespace materia {
+namespace {
+
+class SqlAnalysisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto created = SqlAnalyzer::Create();
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    analyzer_.emplace(std::move(created).value());
+  }
+  std::optional<SqlAnalyzer> analyzer_;
+};
+
+TEST_F(SqlAnalysisTest, FindsTablesAcrossJoinsSubqueriesAndSetOperations) {
+  auto analysis = analyzer_->Analyze(
+      "SELECT a.x FROM raw.a AS a JOIN Staging.B b USING (id) "
+      "WHERE a.y IN (SELECT y FROM cleaned.c) UNION ALL SELECT x FROM serving.d");
+  ASSERT_TRUE(analysis.ok()) << analysis.status().message();
+  EXPECT_EQ(analysis->tables,
+            (std::vector<std::string>{"cleaned.c", "raw.a", "serving.d", "staging.b"}));
+}
+
+TEST_F(SqlAnalysisTest, CteNamesAreNotDependencies) {
+  auto analysis = analyzer_->Analyze(
+      "WITH recent AS (SELECT * FROM raw.events), top AS (SELECT * FROM recent) "
+      "SELECT * FROM top JOIN recent USING (id)");
+  ASSERT_TRUE(analysis.ok());
+  EXPECT_EQ(analysis->tables, (std::vector<std::string>{"raw.events"}));
+}
+
+TEST_F(SqlAnalysisTest, FileReadingFunctionsAreSourcesWithFoldedGlobs) {
+  auto analysis = analyzer_->Analyze(
+      "SELECT * FROM read_csv('data/landing' || '/psd/*/*/*.csv.gz', header = true), "
+      "read_parquet(['a.parquet', 'b/*.parquet'])");
+  ASSERT_TRUE(analysis.ok());
+  ASSERT_EQ(analysis->sources.size(), 2u);
+  EXPECT_EQ(analysis->sources[0].function, "read_csv");
+  EXPECT_EQ(analysis->sources[0].globs, (std::vector<std::string>{"data/landing/psd/*/*/*.csv.gz"}));
+  EXPECT_EQ(analysis->sources[1].globs, (std::vector<std::string>{"a.parquet", "b/*.parquet"}));
+  EXPECT_TRUE(analysis->tables.empty());
+}
+
+TEST_F(SqlAnalysisTest, NormalizedTextIgnoresFormattingAndComments) {
+  auto a = analyzer_->Analyze("SELECT a, b FROM x.y WHERE a > 1");
+  auto b = analyzer_->Analyze("select a,\n  b -- the b\nfrom   x.y /* t */ where a>1");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->normalized_sql, b->normalized_sql);
+  auto c = analyzer_->Analyze("SELECT a, b FROM x.y WHERE a > 2");
+  EXPECT_NE(a->normalized_sql, c->normalized_sql);
+}
+
+TEST_F(SqlAnalysisTest, SyntaxErrorGivesOffset) {
+  SqlSyntaxError error;
+  auto analysis = analyzer_->Analyze("SELECT a\nFORM t", &error);
+  ASSERT_FALSE(analysis.ok());
+  EXPECT_EQ(analysis.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(error.offset, std::string::npos);
+  EXPECT_NE(analysis.status().message().find("syntax error"), std::string::npos);
+}
+
+TEST_F(SqlAnalysisTest, NonSelectIsRejected) {
+  auto analysis = analyzer_->Analyze("CREATE TABLE t AS SELECT 1");
+  ASSERT_FALSE(analysis.ok());
+  EXPECT_EQ(analysis.status().message(), "the model's query must be a SELECT statement");
+}
+
+TEST_F(SqlAnalysisTest, RewriteReplacesModelReferencesButNotCtes) {
+  auto rewritten = analyzer_->RewriteTables(
+      "WITH b AS (SELECT * FROM raw.b) SELECT * FROM raw.a JOIN b USING (id)",
+      {{"raw.a", {"materia__raw", "raw__a__v1"}}, {"b", {"wrong", "wrong"}}});
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().message();
+  EXPECT_NE(rewritten->find("materia__raw.raw__a__v1"), std::string::npos) << *rewritten;
+  EXPECT_EQ(rewritten->find("wrong"), std::string::npos) << *rewritten;
+  EXPECT_NE(rewritten->find("raw.b"), std::string::npos) << *rewritten;
+}
+
+}  // namespace
+}  // namespace materia
