@@ -1,6 +1,7 @@
 #include "base/cron.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cctype>
 #include <vector>
 
@@ -61,8 +62,7 @@ int64_t FloorDivide(int64_t numerator, int64_t denominator) {
 }
 
 int64_t CeilDivide(int64_t numerator, int64_t denominator) {
-  const int64_t quotient = FloorDivide(numerator, denominator);
-  return quotient * denominator == numerator ? quotient : quotient + 1;
+  return FloorDivide(numerator, denominator) + (numerator % denominator != 0 ? 1 : 0);
 }
 
 // The first minute (since the epoch) of the searched years, and the one just after.
@@ -282,6 +282,8 @@ Result<Cron> Cron::Parse(const std::string& expression) {
   cron.days_of_week_ = ToBits<7>(masks[4] | ((masks[4] >> 7) & 1));  // 7 is Sunday
   cron.day_of_month_any_ = fields[2][0] == '*';
   cron.day_of_week_any_ = fields[4][0] == '*';
+  assert(cron.minutes_.any() && cron.hours_.any() && cron.days_of_month_.any() &&
+         cron.months_.any() && cron.days_of_week_.any());
   if (!cron.CanEverMatch()) {
     return Status::InvalidInput(
         prefix + ": never matches: no day of the day-of-month field occurs in the "
@@ -421,15 +423,49 @@ TimestampMs Cron::SearchBackward(int64_t minute_index) const {
 }
 
 TimestampMs Cron::Next(TimestampMs ms) const {
-  return SearchForward(FloorDivide(ms, kMsPerMinute) + 1);
+  const TimestampMs tick = SearchForward(FloorDivide(ms, kMsPerMinute) + 1);
+  assert(tick == kNoNextTick || tick > ms);
+  return tick;
 }
 
 TimestampMs Cron::Floor(TimestampMs ms) const {
-  return SearchBackward(FloorDivide(ms, kMsPerMinute));
+  const TimestampMs tick = SearchBackward(FloorDivide(ms, kMsPerMinute));
+  assert(tick == kNoPreviousTick || tick <= ms);
+  return tick;
 }
 
 TimestampMs Cron::Ceil(TimestampMs ms) const {
-  return SearchForward(CeilDivide(ms, kMsPerMinute));
+  const TimestampMs tick = SearchForward(CeilDivide(ms, kMsPerMinute));
+  assert(tick == kNoNextTick || tick >= ms);
+  return tick;
+}
+
+int64_t Cron::TicksOnDay(int64_t day, int minute_from, int minute_to) const {
+  const CivilTime civil = ToCivil(day * kMsPerDay);
+  if (!months_[civil.month] || !DayMatches(civil.day, civil.weekday)) return 0;
+  return TicksInDayBefore(minute_to) - TicksInDayBefore(minute_from);
+}
+
+int64_t Cron::CountMatchingDays(int64_t first_day, int64_t last_day,
+                                int64_t limit) const {
+  int64_t matching = 0;
+  int64_t day = first_day;
+  // One turn per month: bounded by the months of the searched years.
+  while (day <= last_day && matching < limit) {
+    const CivilTime civil = ToCivil(day * kMsPerDay);
+    const int64_t month_end_day =
+        std::min(last_day, day + DaysInMonth(civil.year, civil.month) - civil.day);
+    if (months_[civil.month]) {
+      int weekday = civil.weekday;
+      const int last_day_of_month = civil.day + static_cast<int>(month_end_day - day);
+      for (int day_of_month = civil.day; day_of_month <= last_day_of_month; day_of_month++) {
+        if (DayMatches(day_of_month, weekday)) matching++;
+        weekday = (weekday + 1) % 7;
+      }
+    }
+    day = month_end_day + 1;
+  }
+  return matching;
 }
 
 int64_t Cron::CountTicks(TimestampMs start, TimestampMs end, int64_t limit) const {
@@ -439,21 +475,19 @@ int64_t Cron::CountTicks(TimestampMs start, TimestampMs end, int64_t limit) cons
   if (first_minute >= end_minute) return 0;
   const int64_t first_day = FloorDivide(first_minute, kMinutesPerDay);
   const int64_t last_day = FloorDivide(end_minute - 1, kMinutesPerDay);
-  int64_t count = 0;
-  // Bounded by the days of the searched years, and stops once `limit` is reached.
-  for (int64_t day = first_day; day <= last_day && count < limit;) {
-    const CivilTime civil = ToCivil(day * kMsPerDay);
-    if (!months_[civil.month]) {
-      day += DaysInMonth(civil.year, civil.month) - civil.day + 1;
-      continue;
-    }
-    if (DayMatches(civil.day, civil.weekday)) {
-      const int from = day == first_day ? static_cast<int>(first_minute - day * kMinutesPerDay) : 0;
-      const int to = day == last_day ? static_cast<int>(end_minute - day * kMinutesPerDay)
-                                     : kMinutesPerDay;
-      count += TicksInDayBefore(to) - TicksInDayBefore(from);
-    }
-    day++;
+  const int minute_from = static_cast<int>(first_minute - first_day * kMinutesPerDay);
+  const int minute_to = static_cast<int>(end_minute - last_day * kMinutesPerDay);
+  if (first_day == last_day) {
+    return std::min(TicksOnDay(first_day, minute_from, minute_to), limit);
+  }
+  int64_t count = TicksOnDay(first_day, minute_from, kMinutesPerDay) +
+                  TicksOnDay(last_day, 0, minute_to);
+  const int64_t ticks_per_day = TicksInDayBefore(kMinutesPerDay);
+  if (count < limit && ticks_per_day > 0) {
+    // Enough whole days to reach the limit, rounded up, is all that must be counted.
+    const int64_t days_limit = (limit - count) / ticks_per_day + 1;
+    const int64_t days = CountMatchingDays(first_day + 1, last_day - 1, days_limit);
+    count += std::min(days, days_limit) * ticks_per_day;
   }
   return std::min(count, limit);
 }

@@ -64,6 +64,11 @@ class Cron {
   int LastMinuteInDay(int minute_of_day) const;
   // Number of ticks in a matching day before `minute_of_day` (0..1440).
   int64_t TicksInDayBefore(int minute_of_day) const;
+  // Ticks on one day (days since the epoch) in [minute_from, minute_to).
+  int64_t TicksOnDay(int64_t day, int minute_from, int minute_to) const;
+  // Matching days in [first_day, last_day]; stops at the end of the month in which
+  // the count reaches `limit`, so it may return a little more than `limit`.
+  int64_t CountMatchingDays(int64_t first_day, int64_t last_day, int64_t limit) const;
   TimestampMs FirstInMonth(const CivilTime& from) const;
   TimestampMs LastInMonth(const CivilTime& to) const;
   // The first tick at or after, or the last at or before, a minute since the epoch.

@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kQuotedLengthMax = 60;
 
 // True when `ranges` are non-empty, sorted, and neither overlap nor touch.
-bool IsNormalized(const std::vector<Interval>& ranges) {
+[[maybe_unused]] bool IsNormalized(const std::vector<Interval>& ranges) {
   for (size_t index = 0; index < ranges.size(); index++) {
     if (ranges[index].empty()) return false;
     if (index > 0 && ranges[index - 1].end >= ranges[index].start) return false;

@@ -227,17 +227,31 @@ std::optional<TimestampMs> SubtractMonths(TimestampMs now_ms, int64_t months) {
   return FromCivil(civil);
 }
 
+// A unit of "N units ago": a fixed length, or a number of calendar months.
+struct SpanUnit {
+  const char* name;  // singular; the plural adds "s"
+  TimestampMs length_ms;
+  int64_t months;
+};
+
+constexpr SpanUnit kSpanUnits[5] = {
+    {"hour", kMsPerHour, 0}, {"day", kMsPerDay, 0}, {"week", 7 * kMsPerDay, 0},
+    {"month", 0, 1},         {"year", 0, 12},
+};
+
+const SpanUnit* LookUpSpanUnit(const std::string& word) {
+  for (const SpanUnit& unit : kSpanUnits) {
+    const std::string name = unit.name;
+    if (word == name || word == name + "s") return &unit;
+  }
+  return nullptr;
+}
+
 std::optional<TimestampMs> SubtractSpan(TimestampMs now_ms, int64_t count,
-                                        const std::string& unit) {
-  if (unit == "month" || unit == "months") return SubtractMonths(now_ms, count);
-  if (unit == "year" || unit == "years") return SubtractMonths(now_ms, count * 12);
-  TimestampMs unit_ms = 0;
-  if (unit == "hour" || unit == "hours") unit_ms = kMsPerHour;
-  if (unit == "day" || unit == "days") unit_ms = kMsPerDay;
-  if (unit == "week" || unit == "weeks") unit_ms = 7 * kMsPerDay;
-  if (unit_ms == 0) return std::nullopt;
+                                        const SpanUnit& unit) {
+  if (unit.months > 0) return SubtractMonths(now_ms, count * unit.months);
   TimestampMs result = 0;
-  if (__builtin_sub_overflow(now_ms, count * unit_ms, &result)) return std::nullopt;
+  if (__builtin_sub_overflow(now_ms, count * unit.length_ms, &result)) return std::nullopt;
   if (result < FromCivil(CivilTime{.year = kYearMin})) return std::nullopt;
   return result;
 }
@@ -249,21 +263,26 @@ Result<TimestampMs> ParseRelative(const std::string& text,
   if (words.size() != 3 || words[2] != "ago" || !IsAllDigits(words[0])) {
     return InvalidTime(text);
   }
+  // Eight digits cannot overflow; the bound keeps all arithmetic below in range.
   if (words[0].size() > 8) return InvalidTime(text, "count is too large");
   const int64_t count = std::stoll(words[0]);
   if (count >= kRelativeCountMax) return InvalidTime(text, "count is too large");
-  const std::string& unit = words[1];
-  const bool known_unit = unit == "hour" || unit == "hours" || unit == "day" ||
-                          unit == "days" || unit == "week" || unit == "weeks" ||
-                          unit == "month" || unit == "months" || unit == "year" ||
-                          unit == "years";
-  if (!known_unit) {
+  const SpanUnit* unit = LookUpSpanUnit(words[1]);
+  if (unit == nullptr) {
     return InvalidTime(text, "unknown unit '" + words[1] +
                                  "' (expected hours, days, weeks, months or years)");
   }
-  std::optional<TimestampMs> result = SubtractSpan(now_ms, count, unit);
+  std::optional<TimestampMs> result = SubtractSpan(now_ms, count, *unit);
   if (!result) return InvalidTime(text, "out of range");
   return *result;
+}
+
+// Returns the UTC midnight `days_back` days before the day of `now_ms`.
+Result<TimestampMs> StartOfDay(const std::string& text, TimestampMs now_ms, int days_back) {
+  const int64_t day = FloorDivide(now_ms, kMsPerDay) - days_back;
+  TimestampMs result = 0;
+  if (__builtin_mul_overflow(day, kMsPerDay, &result)) return InvalidTime(text, "out of range");
+  return result;
 }
 
 }  // namespace
@@ -276,10 +295,9 @@ TimestampMs NowMs() {
 Result<TimestampMs> ParseTimestamp(const std::string& text, TimestampMs now_ms) {
   const std::string trimmed = Trim(text);
   const std::string lower = ToLower(trimmed);
-  const TimestampMs today_ms = FloorDivide(now_ms, kMsPerDay) * kMsPerDay;
   if (lower == "now") return now_ms;
-  if (lower == "today") return today_ms;
-  if (lower == "yesterday") return today_ms - kMsPerDay;
+  if (lower == "today") return StartOfDay(text, now_ms, 0);
+  if (lower == "yesterday") return StartOfDay(text, now_ms, 1);
   const std::vector<std::string> words = SplitWords(lower);
   if (words.size() > 1 && words.back() == "ago") return ParseRelative(text, words, now_ms);
   if (IsAllDigits(trimmed)) {
@@ -325,8 +343,13 @@ std::string FormatIso(TimestampMs ms) {
 }
 
 CivilTime ToCivil(TimestampMs ms) {
-  const int64_t days = FloorDivide(ms, kMsPerDay);
-  int64_t ms_of_day = ms - days * kMsPerDay;  // [0, kMsPerDay)
+  // Divides without forming days * kMsPerDay, which overflows near INT64_MIN.
+  int64_t days = ms / kMsPerDay;
+  int64_t ms_of_day = ms % kMsPerDay;
+  if (ms_of_day < 0) {
+    ms_of_day += kMsPerDay;
+    days -= 1;
+  }
   CivilTime civil;
   CivilFromDays(days, &civil);
   civil.hour = static_cast<int>(ms_of_day / kMsPerHour);
@@ -342,8 +365,12 @@ CivilTime ToCivil(TimestampMs ms) {
 
 TimestampMs FromCivil(const CivilTime& civil) {
   const int64_t days = DaysFromCivil(civil.year, civil.month, civil.day);
-  return days * kMsPerDay + civil.hour * kMsPerHour + civil.minute * kMsPerMinute +
-         civil.second * kMsPerSecond + civil.millisecond;
+  const int64_t ms_of_day = civil.hour * kMsPerHour + civil.minute * kMsPerMinute +
+                            civil.second * kMsPerSecond + civil.millisecond;
+  // Before the epoch, adds the time of day to the next midnight minus a day, so that
+  // the earliest representable instants do not overflow on the way.
+  if (days < 0) return (days + 1) * kMsPerDay + (ms_of_day - kMsPerDay);
+  return days * kMsPerDay + ms_of_day;
 }
 
 int DaysInMonth(int year, int month) {

@@ -350,6 +350,12 @@ TEST(CronCount, FiveMinutesOverTenYears) {
   EXPECT_EQ(cron.CountTicks(start_ms, end_ms, expected + 1), expected);
   EXPECT_EQ(cron.CountTicks(start_ms, end_ms, 1000), 1000);
   EXPECT_EQ(cron.CountTicks(start_ms, end_ms, 1), 1);
+  int64_t stepped = 0;
+  for (TimestampMs tick = cron.Ceil(start_ms); tick < end_ms && stepped <= expected;
+       tick = cron.Next(tick)) {
+    stepped++;
+  }
+  EXPECT_EQ(stepped, expected);
 }
 
 TEST(CronCount, PartialRangesAndEnds) {

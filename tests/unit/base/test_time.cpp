@@ -76,7 +76,7 @@ TEST(TimeCivil, AgreesWithStandardCalendarOverEightCenturies) {
     ASSERT_EQ(FromCivil(civil), ms);
     checked++;
   }
-  EXPECT_EQ(checked, 292193);  // 800 years and one, in days
+  EXPECT_EQ(checked, 2 * 146097 + 366);  // two 400-year cycles and the year 2400
 }
 
 TEST(TimeCivil, TimeOfDayParts) {
@@ -319,6 +319,20 @@ TEST(TimeParseErrors, RelativeExpressions) {
   EXPECT_EQ(ErrorOf("9000 years ago"),
             "invalid date or time '9000 years ago': out of range");
   EXPECT_EQ(ErrorOf("1 day ago", INT64_MIN), "invalid date or time '1 day ago': out of range");
+  EXPECT_EQ(ErrorOf("1 month ago", INT64_MIN),
+            "invalid date or time '1 month ago': out of range");
+  EXPECT_EQ(ErrorOf("today", INT64_MIN), "invalid date or time 'today': out of range");
+  EXPECT_EQ(ErrorOf("yesterday", INT64_MIN + kMsPerDay),
+            "invalid date or time 'yesterday': out of range");
+}
+
+TEST(TimeCivil, ExtremeInstantsDoNotOverflow) {
+  const CivilTime earliest = ToCivil(INT64_MIN);
+  const CivilTime latest = ToCivil(INT64_MAX);
+  EXPECT_EQ(earliest.year, -292275055);
+  EXPECT_EQ(latest.year, 292278994);
+  EXPECT_EQ(FromCivil(latest), INT64_MAX);
+  EXPECT_EQ(FromCivil(earliest), INT64_MIN);
 }
 
 }  // namespace
