@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -26,34 +25,32 @@ constexpr const char* kDefaultDatabase = "warehouse.duckdb";
 constexpr const char* kDefaultStateDatabase = ".materia/state.db";
 
 // SQLMesh's top-level keys, and Materia's own sections; all accepted.
-constexpr std::array<std::string_view, 30> kTopLevelKeys = {
-    "gateways",          "default_gateway",          "model_defaults",
-    "variables",         "project",                  "before_all",
-    "after_all",         "format",                   "ui",
-    "plan",              "linter",                   "cicd_bot",
-    "users",             "notification_targets",     "default_target_environment",
-    "physical_schema_mapping", "environment_suffix_target", "default_connection",
-    "default_test_connection", "default_scheduler",  "env_vars",
-    "cache_dir",         "extract",                  "pipelines",
-    "workers",           "serving",                  "features",
-    "migration",         "run",                      "environment_catalog_mapping"};
+constexpr std::string_view kTopLevelKeys[] = {
+    "gateways", "default_gateway", "model_defaults", "variables", "project", "before_all",
+    "after_all", "format", "ui", "plan", "linter", "cicd_bot", "users", "notification_targets",
+    "default_target_environment", "physical_schema_mapping", "environment_suffix_target",
+    "default_connection", "default_test_connection", "default_scheduler", "env_vars",
+    "cache_dir", "extract", "pipelines", "workers", "serving", "features", "migration", "run",
+    "environment_catalog_mapping"};
 
-constexpr std::array<std::string_view, 6> kGatewayKeys = {
+constexpr std::string_view kGatewayKeys[] = {
     "connection", "state_connection", "test_connection", "scheduler", "state_schema",
     "variables"};
 
 // SQLMesh's model_defaults keys that Materia accepts and does not use yet.
-constexpr std::array<std::string_view, 20> kKeptModelDefaults = {
-    "owner",              "cron_tz",             "storage_format",
-    "table_format",       "physical_properties", "virtual_properties",
-    "session_properties", "audits",              "optimize_query",
-    "allow_partials",     "enabled",             "interval_unit",
-    "formatting",         "validate_query",      "on_destructive_change",
-    "on_additive_change", "batch_concurrency",   "pre_statements",
-    "post_statements",    "on_virtual_update"};
+constexpr std::string_view kKeptModelDefaults[] = {
+    "owner", "cron_tz", "storage_format", "table_format", "physical_properties",
+    "virtual_properties", "session_properties", "audits", "optimize_query", "allow_partials",
+    "enabled", "interval_unit", "formatting", "validate_query", "on_destructive_change",
+    "on_additive_change", "batch_concurrency"};
+
+// SQLMesh's model_defaults keys that would change what models do; refused rather than
+// ignored, so that no model silently behaves differently than under SQLMesh.
+constexpr std::string_view kUnsupportedModelDefaults[] = {
+    "kind", "pre_statements", "post_statements", "on_virtual_update"};
 
 template <size_t N>
-bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
+bool Contains(const std::string_view (&names)[N], std::string_view name) {
   for (std::string_view candidate : names) {
     if (candidate == name) return true;
   }
@@ -88,7 +85,7 @@ class ConfigReader {
                          std::string* first_gateway) const;
   Status ReadGateways(const YAML::Node& node, ProjectConfig* config,
                       std::string* first_gateway) const;
-  Status ReadGateway(const std::string& name, const YAML::Node& node,
+  Status ReadGateway(const std::string& name, const YAML::Node& node, const YAML::Mark& name_mark,
                      GatewayConfig* gateway) const;
   Status ReadConnection(const std::string& what, const YAML::Node& node, std::string* type,
                         std::string* database) const;
@@ -119,7 +116,8 @@ Status ConfigReader::Read(const YAML::Node& root, ProjectConfig* config) const {
   std::string first_gateway;
   if (root.IsNull()) return CheckDefaultGateway(root, config, first_gateway);
   if (!root.IsMap()) {
-    return Error(root.Mark(), "expected a mapping of settings such as 'gateways:' at the top level");
+    return Error(root.Mark(),
+                 "expected a mapping of settings such as 'gateways:' at the top level");
   }
   std::set<std::string> seen;
   for (auto entry = root.begin(); entry != root.end(); ++entry) {
@@ -157,7 +155,7 @@ Status ConfigReader::ReadGateways(const YAML::Node& node, ProjectConfig* config,
     }
     GatewayConfig gateway;
     gateway.name = name;
-    MATERIA_RETURN_IF_ERROR(ReadGateway(name, entry->second, &gateway));
+    MATERIA_RETURN_IF_ERROR(ReadGateway(name, entry->second, entry->first.Mark(), &gateway));
     config->gateways[name] = gateway;
     if (first_gateway->empty()) *first_gateway = name;
   }
@@ -165,9 +163,11 @@ Status ConfigReader::ReadGateways(const YAML::Node& node, ProjectConfig* config,
 }
 
 Status ConfigReader::ReadGateway(const std::string& name, const YAML::Node& node,
-                                 GatewayConfig* gateway) const {
+                                 const YAML::Mark& name_mark, GatewayConfig* gateway) const {
   if (!node.IsMap()) {
-    return Error(node.Mark(), "gateway '" + name + "' must be a mapping with a connection");
+    // An empty value has no position of its own; name the gateway's line instead.
+    const YAML::Mark mark = node.IsNull() ? name_mark : node.Mark();
+    return Error(mark, "gateway '" + name + "' must be a mapping with a connection");
   }
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
@@ -175,8 +175,8 @@ Status ConfigReader::ReadGateway(const std::string& name, const YAML::Node& node
       return Error(entry->first.Mark(), "unknown key '" + key + "' in gateway '" + name + "'");
     }
     if (key == "connection") {
-      MATERIA_RETURN_IF_ERROR(ReadConnection("connection", entry->second,
-                                             &gateway->connection_type, &gateway->database));
+      MATERIA_RETURN_IF_ERROR(ReadConnection("connection", entry->second, &gateway->connection_type,
+                                             &gateway->database));
     } else if (key == "state_connection") {
       MATERIA_RETURN_IF_ERROR(ReadConnection("state_connection", entry->second,
                                              &gateway->state_type, &gateway->state_database));
@@ -215,15 +215,15 @@ Status ConfigReader::ReadModelDefaults(const YAML::Node& node, ProjectConfig* co
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
     const YAML::Mark key_mark = entry->first.Mark();
-    if (key == "dialect") {
-      MATERIA_ASSIGN_OR_RETURN(config->default_dialect, Text(entry->second, "dialect"));
-    } else if (key == "start") {
-      MATERIA_ASSIGN_OR_RETURN(config->default_start, Text(entry->second, "start"));
-    } else if (key == "cron") {
-      MATERIA_ASSIGN_OR_RETURN(config->default_cron, Text(entry->second, "cron"));
-    } else if (key == "kind") {
-      return Error(key_mark,
-                   "model_defaults key 'kind' is not supported yet; give each model its kind");
+    std::string* target = key == "dialect" ? &config->default_dialect
+                          : key == "start" ? &config->default_start
+                          : key == "cron"  ? &config->default_cron
+                                           : nullptr;
+    if (target != nullptr) {
+      MATERIA_ASSIGN_OR_RETURN(std::string text, Text(entry->second, key));
+      if (!text.empty()) *target = text;  // an empty value keeps the default
+    } else if (Contains(kUnsupportedModelDefaults, key)) {
+      return Error(key_mark, "model_defaults key '" + key + "' is not supported yet");
     } else if (!Contains(kKeptModelDefaults, key)) {
       return Error(key_mark, "unknown key '" + key + "' in model_defaults");
     }
@@ -236,8 +236,8 @@ bool IsPlainNull(const std::string& text) {
 }
 
 bool IsPlainBool(const std::string& text) {
-  return text == "true" || text == "True" || text == "TRUE" || text == "false" ||
-         text == "False" || text == "FALSE";
+  return text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
+         text == "FALSE";
 }
 
 // A YAML 1.2 decimal number: [-+]?(digits[.digits]|.digits)([eE][-+]?digits)?
@@ -276,7 +276,7 @@ std::string QuoteLiteral(const std::string& text) {
 // boolean or a number (YAML 1.2 core schema), else a string.
 void RenderScalar(const YAML::Node& node, std::string* literal, std::string* text) {
   const std::string& value = node.Scalar();
-  bool quoted = node.Tag() == "!";
+  bool quoted = node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
   if (!quoted && IsPlainNull(value)) {
     *literal = "NULL";
     text->clear();
@@ -295,8 +295,8 @@ void RenderScalar(const YAML::Node& node, std::string* literal, std::string* tex
 Status ConfigReader::RenderVariable(const YAML::Node& node, int depth, std::string* literal,
                                     std::string* text) const {
   if (depth > kVariableDepthMax) {
-    return Error(node.Mark(), "variables nest deeper than " +
-                                  std::to_string(kVariableDepthMax) + " levels");
+    return Error(node.Mark(),
+                 "variables nest deeper than " + std::to_string(kVariableDepthMax) + " levels");
   }
   if (node.IsNull()) {
     *literal = "NULL";
@@ -357,9 +357,10 @@ Status ConfigReader::CheckDefaultGateway(const YAML::Node& root, ProjectConfig* 
   }
   if (config->gateways.count(config->default_gateway) == 0) {
     std::string names;
-    for (const auto& [name, gateway] : config->gateways) names += (names.empty() ? "" : ", ") + name;
+    for (const auto& [name, gateway] : config->gateways)
+      names += (names.empty() ? "" : ", ") + name;
     YAML::Mark mark = root.IsMap() && root["default_gateway"] ? root["default_gateway"].Mark()
-                                                             : YAML::Mark::null_mark();
+                                                              : YAML::Mark::null_mark();
     return Error(mark, "default_gateway '" + config->default_gateway +
                            "' is not one of the gateways (" + names + ")");
   }
@@ -385,7 +386,8 @@ Result<std::string> ReadFile(const fs::path& path) {
   uintmax_t size = fs::file_size(path, error);
   if (!error && size > kConfigBytesMax) {
     return Status::InvalidInput(path.filename().string() + ": the file is " + std::to_string(size) +
-                                " bytes, more than the limit of " + std::to_string(kConfigBytesMax));
+                                " bytes, more than the limit of " +
+                                std::to_string(kConfigBytesMax));
   }
   std::ifstream stream(path, std::ios::binary);
   if (!stream) {

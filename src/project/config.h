@@ -11,6 +11,35 @@
 // Environment variables override paths: DUCKDB_PATH replaces the gateway's database,
 // LANDING_DIR the `landing_dir` variable. Unknown top-level keys are errors (with
 // "config.yaml:line:col"), so typos do not pass silently. Thread-safe once loaded.
+//
+// Details: SQLMesh's other top-level keys (project, before_all, plan, linter, ...) and
+// Materia's own sections (extract, pipelines, workers, serving, features) are
+// accepted and left to the parts that read them. Gateway keys are SQLMesh's
+// (connection, state_connection, test_connection, scheduler, state_schema,
+// variables); of a connection only `type` and `database` are read. The first gateway
+// in the file is the default when default_gateway is absent. model_defaults reads
+// dialect, start and cron, accepts SQLMesh's metadata keys (owner, storage_format,
+// ...), and refuses kind, pre_statements, post_statements and on_virtual_update as
+// not supported yet. Variable names are lower-cased (SQLMesh's are case-insensitive);
+// YAML 1.2 plain scalars become numbers, true/false or NULL, everything else (and any
+// quoted scalar) a string; a list becomes a DuckDB list ['a', 1], a mapping a struct
+// {'k': 'v'}. DUCKDB_PATH applies to every duckdb gateway; empty variables are unset.
+//
+// Errors, kInvalidInput unless said otherwise (positions are 1-based):
+//   no config.yaml in /abs/dir (is this a Materia project?)      kNotFound
+//   config.yaml:3:1: unknown key 'modle_defaults'
+//   config.yaml:2:1: key 'variables' appears twice
+//   config.yaml:2:1: end of sequence flow not found              (YAML syntax, yaml-cpp's words)
+//   config.yaml:3:3: unknown key 'statr' in model_defaults
+//   config.yaml:2:3: model_defaults key 'kind' is not supported yet
+//   config.yaml:3:5: unknown key 'conection' in gateway 'local'
+//   config.yaml:4:18: default_gateway 'prod' is not one of the gateways (ci, local)
+//   config.yaml:1:18: default_gateway must be a single value
+//   config.yaml:3:3: variable 'n' appears twice
+//   "... must be a mapping" for gateways, a gateway, connection, model_defaults, variables;
+//   "expected a mapping of settings such as 'gateways:' at the top level";
+//   "keys must be plain names"; "variables nest deeper than 16 levels".
+// The file name in messages is the one found (config.yaml or config.yml).
 #pragma once
 
 #include <map>

@@ -115,8 +115,8 @@ struct Expansion {
 
 class MacroRenderer {
  public:
-  MacroRenderer(const std::string& sql, const MacroContext& context,
-                const SourceLocation& location, std::vector<Token> tokens)
+  MacroRenderer(const std::string& sql, const MacroContext& context, const SourceLocation& location,
+                std::vector<Token> tokens)
       : sql_(sql), context_(context), location_(location), tokens_(std::move(tokens)) {}
 
   Result<std::string> Render();
@@ -167,8 +167,7 @@ Result<Expansion> MacroRenderer::Expand(size_t index) const {
 
 // Returns the index of the ')' closing the '(' at `open`, and in `commas` the
 // top-level commas between them.
-Result<size_t> MacroRenderer::FindCloseParenthesis(size_t open,
-                                                   std::vector<size_t>* commas) const {
+Result<size_t> MacroRenderer::FindCloseParenthesis(size_t open, std::vector<size_t>* commas) const {
   size_t depth = 0;
   for (size_t i = open; i < tokens_.size(); i++) {
     const Token& token = tokens_[i];

@@ -77,6 +77,9 @@ struct ModelDefinition {
   std::string path;                // file path relative to the project
   SourceLocation header_location;  // the MODEL keyword
   SourceLocation query_location;   // first character of the query
+  // First character of each pre/post statement, parallel to those vectors.
+  std::vector<SourceLocation> pre_statement_locations;
+  std::vector<SourceLocation> post_statement_locations;
   // Where each property's value starts, keyed like `properties`; kind properties are
   // keyed "kind.<name>" (e.g. "kind.time_column").
   std::map<std::string, SourceLocation> property_locations;

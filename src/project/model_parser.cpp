@@ -1,6 +1,5 @@
 #include "project/model_parser.h"
 
-#include <array>
 #include <cassert>
 #include <charconv>
 #include <set>
@@ -16,37 +15,32 @@ namespace {
 
 constexpr size_t kModelFileBytesMax = 16 * 1024 * 1024;
 constexpr size_t kBracketDepthMax = 1000;
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 // SQLMesh properties that Materia accepts and keeps in `properties` without using yet.
-constexpr std::array<std::string_view, 28> kKeptProperties = {
-    "partitioned_by",       "clustered_by",          "storage_format",
-    "table_format",         "physical_properties",   "virtual_properties",
-    "session_properties",   "table_properties",      "stamp",
-    "interval_unit",        "allow_partials",        "enabled",
-    "forward_only",         "disable_restatement",   "gateway",
-    "signals",              "references",            "physical_version",
-    "optimize_query",       "validate_query",        "formatting",
-    "ignored_rules",        "on_destructive_change", "on_additive_change",
-    "columns",              "cron_tz",               "retention",
-    "project"};
+constexpr std::string_view kKeptProperties[] = {
+    "partitioned_by", "clustered_by", "storage_format", "table_format", "physical_properties",
+    "virtual_properties", "session_properties", "table_properties", "stamp", "interval_unit",
+    "allow_partials", "enabled", "forward_only", "disable_restatement", "gateway", "signals",
+    "references", "physical_version", "optimize_query", "validate_query", "formatting",
+    "ignored_rules", "on_destructive_change", "on_additive_change", "columns", "cron_tz",
+    "retention", "project"};
 
 // SQLMesh kinds that Materia does not run yet.
-constexpr std::array<std::string_view, 11> kUnsupportedKinds = {
+constexpr std::string_view kUnsupportedKinds[] = {
     "INCREMENTAL_BY_UNIQUE_KEY", "INCREMENTAL_BY_PARTITION", "INCREMENTAL_UNMANAGED",
-    "SCD_TYPE_2",                "SCD_TYPE_2_BY_TIME",       "SCD_TYPE_2_BY_COLUMN",
-    "EMBEDDED",                  "EXTERNAL",                 "MANAGED",
-    "CUSTOM",                    "VIEW_MATERIALIZED"};
+    "SCD_TYPE_2", "SCD_TYPE_2_BY_TIME", "SCD_TYPE_2_BY_COLUMN", "EMBEDDED", "EXTERNAL",
+    "MANAGED", "CUSTOM", "VIEW_MATERIALIZED"};
 
-constexpr std::array<std::string_view, 3> kSeedProperties = {"path", "csv_settings",
-                                                             "batch_size"};
-constexpr std::array<std::string_view, 11> kTimeRangeProperties = {
-    "time_column",           "batch_size",         "batch_concurrency",
-    "lookback",              "forward_only",       "disable_restatement",
-    "on_destructive_change", "on_additive_change", "auto_restatement_cron",
-    "auto_restatement_intervals", "partition_by_time_column"};
+constexpr std::string_view kSeedProperties[] = {
+    "path", "csv_settings", "batch_size"};
+constexpr std::string_view kTimeRangeProperties[] = {
+    "time_column", "batch_size", "batch_concurrency", "lookback", "forward_only",
+    "disable_restatement", "on_destructive_change", "on_additive_change",
+    "auto_restatement_cron", "auto_restatement_intervals", "partition_by_time_column"};
 
 template <size_t N>
-bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
+bool Contains(const std::string_view (&names)[N], std::string_view name) {
   for (std::string_view candidate : names) {
     if (candidate == name) return true;
   }
@@ -77,9 +71,8 @@ Result<std::vector<size_t>> MatchBrackets(const std::string& path,
     const Token& token = tokens[i];
     if (IsOpening(token)) {
       if (open.size() >= kBracketDepthMax) {
-        return ErrorAt(LocationOf(path, token), "brackets nest deeper than " +
-                                                    std::to_string(kBracketDepthMax) +
-                                                    " levels");
+        return ErrorAt(LocationOf(path, token),
+                       "brackets nest deeper than " + std::to_string(kBracketDepthMax) + " levels");
       }
       open.push_back(i);
     } else if (IsClosing(token)) {
@@ -111,10 +104,9 @@ struct Span {
 
 class ModelParser {
  public:
-  ModelParser(const std::string& path, const std::string& content, std::vector<Token> tokens,
+  ModelParser(const std::string& path, std::string_view content, std::vector<Token> tokens,
               std::vector<size_t> partners)
-      : path_(path), content_(content), tokens_(std::move(tokens)),
-        partners_(std::move(partners)) {
+      : path_(path), content_(content), tokens_(std::move(tokens)), partners_(std::move(partners)) {
     model_.path = path;
   }
 
@@ -147,8 +139,8 @@ class ModelParser {
   bool IsGroup(Span value) const;
   Span Inner(Span group) const { return Span{group.begin + 1, group.end - 1}; }
   size_t ValueEnd(size_t begin, size_t close) const;
-  Result<std::vector<std::pair<std::string, Span>>> ParseAssignments(Span value,
-                                                                     const std::string& usage) const;
+  Result<std::vector<std::pair<std::string, Span>>> ParseAssignments(
+      Span value, const std::string& usage) const;
   Result<std::pair<std::string, std::string>> ParseTableName(Span value,
                                                              const std::string& what) const;
   Result<int> ParseCount(const std::string& key, Span value) const;
@@ -160,7 +152,7 @@ class ModelParser {
   }
 
   const std::string& path_;
-  const std::string& content_;
+  std::string_view content_;
   std::vector<Token> tokens_;
   std::vector<size_t> partners_;
   size_t position_ = 0;
@@ -171,7 +163,7 @@ class ModelParser {
 std::string ModelParser::RawText(Span span) const {
   assert(!span.empty());
   size_t begin = tokens_[span.begin].offset;
-  return content_.substr(begin, tokens_[span.end - 1].end_offset() - begin);
+  return std::string(content_.substr(begin, tokens_[span.end - 1].end_offset() - begin));
 }
 
 // A single string or quoted identifier stands for its value; anything else for its text.
@@ -237,8 +229,8 @@ Result<std::vector<std::pair<std::string, Span>>> ModelParser::ParseAssignments(
 // "schema.table" from bare or quoted identifiers, or from one string; lower-cased.
 Result<std::pair<std::string, std::string>> ModelParser::ParseTableName(
     Span value, const std::string& what) const {
-  Status invalid = Error(tokens_[value.begin], what + " '" + RawText(value) +
-                                                   "' must be schema.table");
+  Status invalid =
+      Error(tokens_[value.begin], what + " '" + RawText(value) + "' must be schema.table");
   std::vector<std::string> parts;
   const Token& first = tokens_[value.begin];
   if (value.end == value.begin + 1 && first.type == TokenType::kString) {
@@ -263,8 +255,8 @@ Result<std::pair<std::string, std::string>> ModelParser::ParseTableName(
 
 Result<int> ModelParser::ParseCount(const std::string& key, Span value) const {
   const Token& first = tokens_[value.begin];
-  Status invalid = Error(first, key + " must be a non-negative integer, got '" +
-                                    RawText(value) + "'");
+  Status invalid =
+      Error(first, key + " must be a non-negative integer, got '" + RawText(value) + "'");
   if (value.end != value.begin + 1 || first.type != TokenType::kNumber) return invalid;
   int count = 0;
   const char* begin = first.text.data();
@@ -275,7 +267,7 @@ Result<int> ModelParser::ParseCount(const std::string& key, Span value) const {
 }
 
 ModelParser::Handler ModelParser::FindHandler(const std::string& key) const {
-  static const std::array<std::pair<std::string_view, Handler>, 14> kHandlers = {{
+  static const std::pair<std::string_view, Handler> kHandlers[] = {
       {"name", &ModelParser::ParseName},
       {"kind", &ModelParser::ParseKind},
       {"cron", &ModelParser::ParseText},
@@ -290,7 +282,7 @@ ModelParser::Handler ModelParser::FindHandler(const std::string& key) const {
       {"depends_on", &ModelParser::ParseDependsOn},
       {"audits", &ModelParser::ParseAudits},
       {"column_descriptions", &ModelParser::ParseColumnDescriptions},
-  }};
+  };
   for (const auto& [name, handler] : kHandlers) {
     if (name == key) return handler;
   }
@@ -308,12 +300,18 @@ Status ModelParser::ParseName(const std::string& key, Span value) {
 
 Status ModelParser::ParseText(const std::string& key, Span value) {
   std::string text = ScalarText(value);
-  if (key == "cron") model_.cron = text;
-  else if (key == "start") model_.start = text;
-  else if (key == "end") model_.end = text;
-  else if (key == "owner") model_.owner = text;
-  else if (key == "description") model_.description = text;
-  else if (key == "dialect") model_.dialect = text;
+  if (key == "cron")
+    model_.cron = text;
+  else if (key == "start")
+    model_.start = text;
+  else if (key == "end")
+    model_.end = text;
+  else if (key == "owner")
+    model_.owner = text;
+  else if (key == "description")
+    model_.description = text;
+  else if (key == "dialect")
+    model_.dialect = text;
   return Status::Ok();
 }
 
@@ -371,10 +369,14 @@ Status ModelParser::ParseKind(const std::string& key, Span value) {
     return Error(name, "expected a model kind, found " + DescribeToken(name));
   }
   std::string upper = ToUpper(name.text);
-  if (upper == "VIEW") model_.kind = ModelKind::kView;
-  else if (upper == "FULL") model_.kind = ModelKind::kFull;
-  else if (upper == "SEED") model_.kind = ModelKind::kSeed;
-  else if (upper == "INCREMENTAL_BY_TIME_RANGE") model_.kind = ModelKind::kIncrementalByTimeRange;
+  if (upper == "VIEW")
+    model_.kind = ModelKind::kView;
+  else if (upper == "FULL")
+    model_.kind = ModelKind::kFull;
+  else if (upper == "SEED")
+    model_.kind = ModelKind::kSeed;
+  else if (upper == "INCREMENTAL_BY_TIME_RANGE")
+    model_.kind = ModelKind::kIncrementalByTimeRange;
   else if (Contains(kUnsupportedKinds, upper)) {
     return Error(name, "kind '" + std::string(name.text) + "' is not supported yet");
   } else {
@@ -400,12 +402,12 @@ Status ModelParser::ParseKindProperty(Span item) {
     return Error(name, "expected a kind property name, found " + DescribeToken(name));
   }
   std::string key = ToLower(name.text);
-  bool belongs = (model_.kind == ModelKind::kSeed && Contains(kSeedProperties, key)) ||
-                 (model_.kind == ModelKind::kIncrementalByTimeRange &&
-                  Contains(kTimeRangeProperties, key));
+  bool belongs =
+      (model_.kind == ModelKind::kSeed && Contains(kSeedProperties, key)) ||
+      (model_.kind == ModelKind::kIncrementalByTimeRange && Contains(kTimeRangeProperties, key));
   if (!belongs) {
-    return Error(name, "property '" + key + "' does not belong to kind " +
-                           ModelKindName(model_.kind));
+    return Error(name,
+                 "property '" + key + "' does not belong to kind " + ModelKindName(model_.kind));
   }
   if (!kind_keys_.insert(key).second) return Error(name, "property '" + key + "' is set twice");
   Span value{item.begin + 1, item.end};
@@ -424,7 +426,8 @@ Status ModelParser::ApplyKindProperty(const std::string& key, Span value) {
     model_.seed_path = ScalarText(value);
   } else if (key == "csv_settings") {
     MATERIA_ASSIGN_OR_RETURN(
-        auto assignments, ParseAssignments(value, "csv_settings must be written (name = value, ...)"));
+        auto assignments,
+        ParseAssignments(value, "csv_settings must be written (name = value, ...)"));
     for (const auto& [name, text] : assignments) {
       model_.seed_csv_settings[ToLower(name)] = RawText(text);
     }
@@ -474,12 +477,13 @@ Result<size_t> ModelParser::ParseProperty(size_t index, size_t close) {
 Status ModelParser::ParseHeader() {
   const Token& model = tokens_[0];
   if (!model.IsWord("model")) {
-    return Error(model, "expected MODEL (...) at the start of the file, found " +
-                            DescribeToken(model));
+    return Error(model,
+                 "expected MODEL (...) at the start of the file, found " + DescribeToken(model));
   }
   model_.header_location = LocationOf(path_, model);
   const Token& open = tokens_[1];
-  if (!open.IsSymbol('(')) return Error(open, "expected '(' after MODEL, found " + DescribeToken(open));
+  if (!open.IsSymbol('('))
+    return Error(open, "expected '(' after MODEL, found " + DescribeToken(open));
   size_t close = partners_[1];
   size_t index = 2;
   while (index < close) {
@@ -527,8 +531,10 @@ Status ModelParser::AssignStatements(const std::vector<Span>& statements) {
       model_.query_location = LocationOf(path_, first);
     } else if (seen_query || model_.kind == ModelKind::kSeed) {
       model_.post_statements.push_back(RawText(statement));
+      model_.post_statement_locations.push_back(LocationOf(path_, first));
     } else {
       model_.pre_statements.push_back(RawText(statement));
+      model_.pre_statement_locations.push_back(LocationOf(path_, first));
     }
   }
   if (!seen_query && model_.kind != ModelKind::kSeed) {
@@ -552,10 +558,13 @@ Result<ModelDefinition> ParseModelFile(const std::string& path, const std::strin
                                 " bytes, more than the limit of " +
                                 std::to_string(kModelFileBytesMax));
   }
-  MATERIA_ASSIGN_OR_RETURN(std::vector<Token> tokens,
-                           Tokenize(content, SourceLocation{path, 1, 1}));
+  std::string_view text = content;
+  if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark) {
+    text.remove_prefix(kByteOrderMark.size());  // editors on Windows may add one
+  }
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text, SourceLocation{path, 1, 1}));
   MATERIA_ASSIGN_OR_RETURN(std::vector<size_t> partners, MatchBrackets(path, tokens));
-  ModelParser parser(path, content, std::move(tokens), std::move(partners));
+  ModelParser parser(path, text, std::move(tokens), std::move(partners));
   return parser.Parse();
 }
 

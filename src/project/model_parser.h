@@ -9,9 +9,41 @@
 // comments and parentheses; the one SELECT/WITH statement is the query, those before
 // it are pre-statements and those after post-statements.
 //
+// Details: a UTF-8 byte order mark is skipped; columns count characters. The header
+// may end at the end of the file without ';' (a SEED). `name` and `depends_on` entries
+// are schema.table (bare, "quoted" or one 'string'), lower-cased. Statement texts run
+// from their first token to their last, so comments around them are dropped. A SEED
+// takes no query; statements after its header are post-statements. The SQLMesh
+// properties Materia does not use yet (partitioned_by, storage_format, enabled,
+// columns, ...) and kind properties such as batch_concurrency are accepted and kept in
+// `properties` / `kind_properties`. Limits: 16 MiB per file, brackets nested 1000 deep.
+//
 // Errors are one line: "path:line:col: message", kInvalidInput. Unknown properties,
 // unknown kinds, a missing name, and kind properties that do not belong to the kind
-// are errors. Thread-safe: no shared state.
+// are errors. The messages (each at the offending token):
+//   expected MODEL (...) at the start of the file, found 'SELECT'   (or "end of file")
+//   expected '(' after MODEL, found 'name'
+//   expected ';' after the MODEL header, found 'SELECT'
+//   MODEL has no name                                    (at the MODEL keyword)
+//   model name 'x' must be schema.table / depends_on entry 'y' must be schema.table
+//   unknown property 'nmae' / property 'name' is set twice / property 'owner' has no value
+//   expected a property name, found ','  / expected a kind property name, found ...
+//   unknown kind 'FUL' / kind 'SCD_TYPE_2' is not supported yet
+//   expected a model kind, found ''FULL'' / unexpected 'x' after kind FULL
+//   property 'time_column' does not belong to kind FULL
+//   kind INCREMENTAL_BY_TIME_RANGE needs a time_column, e.g. kind ... (time_column ds)
+//   kind SEED needs a path, e.g. kind SEED (path '../seeds/x.csv')
+//   batch_size must be a non-negative integer, got '-1'   (also lookback)
+//   time_column takes a column and an optional format, e.g. time_column (ds, '%Y-%m-%d')
+//   column_descriptions must be written (column = 'description', ...)
+//   csv_settings must be written (name = value, ...)
+//   empty item in a list
+//   unterminated string / unterminated quoted identifier / unterminated comment
+//   unclosed '(' / unexpected ')' / brackets nest deeper than 1000 levels
+//   model has no query                (just after the file's last token)
+//   a SEED model takes its rows from its CSV file and has no query
+// and, for a file over the limit, "path: model file is N bytes, more than the limit
+// of 16777216". Thread-safe: no shared state.
 #pragma once
 
 #include <string>

@@ -45,10 +45,14 @@ std::string UnescapeBackslashes(std::string_view inner) {
       i++;
     } else if (c == '\\' && i + 1 < inner.size()) {
       char next = inner[++i];
-      if (next == 'n') value += '\n';
-      else if (next == 't') value += '\t';
-      else if (next == 'r') value += '\r';
-      else value += next;
+      if (next == 'n')
+        value += '\n';
+      else if (next == 't')
+        value += '\t';
+      else if (next == 'r')
+        value += '\r';
+      else
+        value += next;
     } else {
       value += c;
     }
@@ -138,9 +142,9 @@ Status SqlLexer::SkipSpaceAndComments() {
 }
 
 // Scans from the opening quote at position_ to just after the closing one.
-Status SqlLexer::ScanQuoted(char quote, bool backslash_escapes, const char* what) {
-  int line = line_;
-  int column = column_;
+// `line` and `column` are where the literal starts, for the message.
+Status SqlLexer::ScanQuoted(char quote, bool backslash_escapes, const char* what, int line,
+                            int column) {
   Advance(1);
   while (position_ < source_.size()) {
     char c = Peek(0);
@@ -188,8 +192,8 @@ void SqlLexer::ScanNumber() {
   while (position_ < source_.size()) {
     char c = Peek(0);
     char previous = source_[position_ - 1];
-    bool exponent_sign = (c == '+' || c == '-') && (previous == 'e' || previous == 'E') &&
-                         IsDigit(Peek(1));
+    bool exponent_sign =
+        (c == '+' || c == '-') && (previous == 'e' || previous == 'E') && IsDigit(Peek(1));
     if (!IsMacroNamePart(c) && c != '.' && !exponent_sign) break;
     if (c == '.' && Peek(1) == '.') break;  // a range such as 1..2
     Advance(1);
@@ -207,14 +211,14 @@ Result<Token> SqlLexer::Next() {
     token.type = TokenType::kEnd;
   } else if (c == '\'') {
     token.type = TokenType::kString;
-    MATERIA_RETURN_IF_ERROR(ScanQuoted('\'', false, "string"));
+    MATERIA_RETURN_IF_ERROR(ScanQuoted('\'', false, "string", token.line, token.column));
   } else if ((c == 'e' || c == 'E') && Peek(1) == '\'') {
     token.type = TokenType::kString;
     Advance(1);
-    MATERIA_RETURN_IF_ERROR(ScanQuoted('\'', true, "string"));
+    MATERIA_RETURN_IF_ERROR(ScanQuoted('\'', true, "string", token.line, token.column));
   } else if (c == '"') {
     token.type = TokenType::kQuotedIdentifier;
-    MATERIA_RETURN_IF_ERROR(ScanQuoted('"', false, "quoted identifier"));
+    MATERIA_RETURN_IF_ERROR(ScanQuoted('"', false, "quoted identifier", token.line, token.column));
   } else if (c == '$' && DollarTagLength() > 0) {
     token.type = TokenType::kString;
     MATERIA_RETURN_IF_ERROR(ScanDollarQuoted(DollarTagLength()));

@@ -38,7 +38,7 @@ struct Token {
   size_t offset = 0;      // byte offset of the first character in the source
   int line = 0;           // where the token starts
   int column = 0;
-  int end_line = 0;       // just after the token's last character
+  int end_line = 0;  // just after the token's last character
   int end_column = 0;
 
   size_t end_offset() const { return offset + text.size(); }
@@ -62,7 +62,7 @@ class SqlLexer {
  private:
   Status SkipSpaceAndComments();
   Status SkipBlockComment();
-  Status ScanQuoted(char quote, bool backslash_escapes, const char* what);
+  Status ScanQuoted(char quote, bool backslash_escapes, const char* what, int line, int column);
   Status ScanDollarQuoted(size_t tag_length);
   void ScanWhile(bool (*accept)(char));
   void ScanNumber();
