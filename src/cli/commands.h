@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "run/executor.h"
 
 namespace materia::cli {
 
@@ -16,7 +17,7 @@ void RegisterExampleCommand(CLI::App& app, GlobalOptions& global);   // example
 
 // Shared by `plan`, `run` and `pipeline`: prints a run summary (text or JSON) and
 // returns the exit code (kExitFailed when a model failed).
-int PrintSummary(const struct ExecuteSummary& summary, const std::string& environment,
+int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
                  const std::string& format);
 
 // Shared by `check` and `pipeline check`: runs check and prints it; returns 0 work,

@@ -35,7 +35,8 @@ Result<std::string> BackfillOf(const Project& project, StateStore& state, const 
   IntervalSet due;
   if (schedule.start_ms < schedule.due_end_ms) due.Add({schedule.start_ms, schedule.due_end_ms});
   std::string text;
-  for (const Interval& range : due.Subtract(done).ranges()) {
+  IntervalSet missing = due.Subtract(done);
+  for (const Interval& range : missing.ranges()) {
     text += (text.empty() ? "" : ", ") + std::string("[") + FormatDate(range.start) + ", " +
             FormatDate(range.end) + ")";
   }

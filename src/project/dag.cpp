@@ -37,16 +37,16 @@ Status ResolveEdges(std::vector<Model>& models, const std::map<std::string, size
   return Status::Ok();
 }
 
-// Finds one cycle among `remaining` models (those Kahn's algorithm could not order)
-// and describes it as "a -> b -> a".
-std::string DescribeCycle(const std::vector<Model>& models,
-                          const std::map<std::string, size_t>& index,
-                          const std::set<size_t>& remaining) {
+// Finds one cycle among `remaining` models (those Kahn's algorithm could not order).
+// Returns it in data-flow order (each model feeds the next), starting at the model
+// that comes first in file order.
+std::vector<size_t> FindCycle(const std::vector<Model>& models,
+                              const std::map<std::string, size_t>& index,
+                              const std::set<size_t>& remaining) {
   size_t current = *remaining.begin();
   std::vector<size_t> path;
   std::map<size_t, size_t> position;
-  for (size_t steps = 0; steps <= remaining.size(); steps++) {
-    if (position.count(current)) break;
+  for (size_t steps = 0; steps <= remaining.size() && !position.count(current); steps++) {
     position[current] = path.size();
     path.push_back(current);
     for (const std::string& parent : models[current].parents) {
@@ -57,13 +57,10 @@ std::string DescribeCycle(const std::vector<Model>& models,
       }
     }
   }
-  // path[position[current]..] is the cycle, walked child -> parent; print it parent-first.
-  std::vector<std::string> names;
-  for (size_t i = path.size(); i-- > position[current];) names.push_back(models[path[i]].name());
-  names.push_back(names.front());
-  std::string text;
-  for (size_t i = 0; i < names.size(); i++) text += (i ? " -> " : "") + names[i];
-  return text;
+  // path[position[current]..] is the cycle walked child -> parent; reverse it.
+  std::vector<size_t> cycle(path.rbegin(), path.rend() - static_cast<long>(position[current]));
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+  return cycle;
 }
 
 }  // namespace
@@ -106,9 +103,12 @@ Status BuildDag(std::vector<Model> models, Project* project) {
     for (size_t i = 0; i < models.size(); i++) {
       if (pending[i] > 0) remaining.insert(i);
     }
-    const Model& first = models[*remaining.begin()];
-    return Status::InvalidInput(first.definition.header_location.ToString() +
-                                ": cycle: " + DescribeCycle(models, index, remaining));
+    std::vector<size_t> cycle = FindCycle(models, index, remaining);
+    std::string text;
+    for (size_t i : cycle) text += models[i].name() + " -> ";
+    text += models[cycle.front()].name();
+    return Status::InvalidInput(models[cycle.front()].definition.header_location.ToString() +
+                                ": cycle: " + text);
   }
   project->models.clear();
   project->models.reserve(models.size());

@@ -13,6 +13,14 @@ namespace {
 
 constexpr int kMaxTreeDepth = 512;  // deeper trees are rejected, not recursed into
 
+// The string member `key` of `node`, or "" when absent or not a string (a parse tree
+// reuses names: "type" is a string on nodes and an object on constants).
+std::string Text(const Json& node, const char* key) {
+  auto found = node.find(key);
+  if (found == node.end() || !found->is_string()) return "";
+  return found->get<std::string>();
+}
+
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -23,7 +31,7 @@ std::string Lower(std::string text) {
 // Returns false when any part is not a string constant.
 bool FoldConstantStrings(const Json& node, std::vector<std::string>* out) {
   if (!node.is_object()) return false;
-  const std::string cls = node.value("class", "");
+  const std::string cls = Text(node, "class");
   if (cls == "CONSTANT") {
     const Json& value = node["value"];
     if (value.value("is_null", false) || !value.contains("value")) return false;
@@ -33,7 +41,7 @@ bool FoldConstantStrings(const Json& node, std::vector<std::string>* out) {
   }
   if (cls == "CAST") return FoldConstantStrings(node["child"], out);
   if (cls != "FUNCTION") return false;
-  const std::string name = node.value("function_name", "");
+  const std::string name = Text(node, "function_name");
   const Json& children = node["children"];
   if (name == "list_value") {
     for (const Json& child : children) {
@@ -80,20 +88,20 @@ class TreeWalker {
   void VisitObject(const Json& node) {
     if (node.contains("cte_map") && node["cte_map"].contains("map")) {
       for (const Json& entry : node["cte_map"]["map"]) {
-        ctes.insert(Lower(entry.value("key", "")));
+        ctes.insert(Lower(Text(entry, "key")));
       }
     }
-    const std::string type = node.value("type", "");
+    const std::string type = Text(node, "type");
     if (type == "BASE_TABLE" && node.contains("table_name")) {
-      tables.emplace_back(Lower(node.value("schema_name", "")),
-                          Lower(node.value("table_name", "")));
+      tables.emplace_back(Lower(Text(node, "schema_name")),
+                          Lower(Text(node, "table_name")));
     } else if (type == "TABLE_FUNCTION" && node.contains("function")) {
       VisitTableFunction(node["function"]);
     }
   }
 
   void VisitTableFunction(const Json& function) {
-    const std::string name = Lower(function.value("function_name", ""));
+    const std::string name = Lower(Text(function, "function_name"));
     if (!IsFileReadingFunction(name)) return;
     SourceReference source{name, {}};
     const Json& children = function["children"];
@@ -107,12 +115,12 @@ std::vector<std::string> SelectNames(const Json& statement) {
   const Json& node = statement["node"];
   if (!node.contains("select_list")) return names;
   for (const Json& expression : node["select_list"]) {
-    std::string alias = expression.value("alias", "");
+    std::string alias = Text(expression, "alias");
     if (!alias.empty()) {
       names.push_back(Lower(alias));
-    } else if (expression.value("class", "") == "COLUMN_REF") {
+    } else if (Text(expression, "class") == "COLUMN_REF") {
       names.push_back(Lower(expression["column_names"].back().get<std::string>()));
-    } else if (expression.value("class", "") == "STAR") {
+    } else if (Text(expression, "class") == "STAR") {
       names.push_back("*");
     } else {
       names.push_back("");
@@ -155,7 +163,7 @@ Result<Json> SerializeOne(DuckConnection& connection, const std::string& sql,
     std::string message = tree.value("error_message", "cannot parse query");
     if (syntax_error) {
       syntax_error->message = message;
-      std::string position = tree.value("position", "");
+      std::string position = Text(tree, "position");
       if (!position.empty()) syntax_error->offset = std::stoull(position);
     }
     if (message.find("Only SELECT") != std::string::npos) {
@@ -184,6 +192,14 @@ Result<std::string> Deserialize(DuckConnection& connection, const Json& statemen
 }  // namespace
 
 Result<QueryAnalysis> SqlAnalyzer::Analyze(const std::string& sql, SqlSyntaxError* syntax_error) {
+  try {
+    return AnalyzeTree(sql, syntax_error);
+  } catch (const Json::exception& error) {
+    return Status::Internal(std::string("unexpected parse tree from DuckDB: ") + error.what());
+  }
+}
+
+Result<QueryAnalysis> SqlAnalyzer::AnalyzeTree(const std::string& sql, SqlSyntaxError* syntax_error) {
   MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, syntax_error));
   TreeWalker walker;
   MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
@@ -212,9 +228,9 @@ void ReplaceTables(Json& node, const std::set<std::string>& ctes,
     return;
   }
   if (!node.is_object()) return;
-  if (node.value("type", "") == "BASE_TABLE" && node.contains("table_name")) {
-    std::string schema = Lower(node.value("schema_name", ""));
-    std::string table = Lower(node.value("table_name", ""));
+  if (Text(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
+    std::string schema = Lower(Text(node, "schema_name"));
+    std::string table = Lower(Text(node, "table_name"));
     bool is_cte = schema.empty() && ctes.count(table);
     auto found = map.find(schema.empty() ? table : schema + "." + table);
     if (!is_cte && found != map.end()) {
@@ -231,11 +247,15 @@ void ReplaceTables(Json& node, const std::set<std::string>& ctes,
 Result<std::string> SqlAnalyzer::RewriteTables(
     const std::string& sql,
     const std::map<std::string, std::pair<std::string, std::string>>& replacements) {
-  MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, nullptr));
-  TreeWalker walker;
-  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
-  ReplaceTables(statement, walker.ctes, replacements, 0);
-  return Deserialize(*connection_, statement);
+  try {
+    MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, nullptr));
+    TreeWalker walker;
+    MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
+    ReplaceTables(statement, walker.ctes, replacements, 0);
+    return Deserialize(*connection_, statement);
+  } catch (const Json::exception& error) {
+    return Status::Internal(std::string("unexpected parse tree from DuckDB: ") + error.what());
+  }
 }
 
 }  // namespace materia

@@ -60,6 +60,8 @@ class SqlAnalyzer {
   DuckConnection& connection() { return *connection_; }
 
  private:
+  Result<QueryAnalysis> AnalyzeTree(const std::string& sql, SqlSyntaxError* syntax_error);
+
   std::shared_ptr<DuckDatabase> database_;
   std::shared_ptr<DuckConnection> connection_;
 };

@@ -26,7 +26,7 @@ expect_error() {  # expect_error MESSAGE DESCRIPTION (runs `materia -p proj plan
 
 new_project
 printf 'MODEL (name s.a, kind FUL);\nSELECT 1\n' > proj/models/a.sql
-expect_error "error: models/a.sql:1:22: unknown kind 'FUL'" "unknown kind"
+expect_error "error: models/a.sql:1:23: unknown kind 'FUL'" "unknown kind"
 
 new_project
 printf 'MODEL (name s.a, kind FULL, nmae x);\nSELECT 1\n' > proj/models/a.sql
@@ -54,7 +54,7 @@ new_project
 printf 'MODEL (name s.a, kind FULL);\n\nSELECT x\nFORM t\n' > proj/models/a.sql
 run_materia -p proj plan
 expect_code 2 "syntax error"
-if grep -qE '^error: models/a\.sql:4:[0-9]+: Parser Error: syntax error at or near "t"' <<<"$ERR"; then ok; else fail "syntax error message: $ERR"; fi
+if grep -qxF 'error: models/a.sql:4:6: syntax error at or near "t"' <<<"$ERR"; then ok; else fail "syntax error message: $ERR"; fi
 
 new_project
 printf 'MODEL (name s.a, kind FULL);\nSELECT * FROM s.b\n' > proj/models/a.sql
