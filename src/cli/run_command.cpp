@@ -24,7 +24,8 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
     nlohmann::json models = nlohmann::json::array();
     for (const ModelOutcome& outcome : summary.outcomes) {
       models.push_back({{"name", outcome.name}, {"action", outcome.action},
-                        {"reasons", outcome.reasons}, {"rows", outcome.rows},
+                        {"reasons", outcome.reasons},
+                        {"rows", outcome.rows < 0 ? nlohmann::json(nullptr) : nlohmann::json(outcome.rows)},
                         {"seconds", outcome.seconds}, {"error", outcome.error}});
     }
     std::printf("%s\n", nlohmann::json{{"run_id", summary.run_id}, {"environment", environment},
@@ -35,13 +36,14 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
                             .c_str());
     return summary.failed > 0 ? kExitFailed : kExitOk;
   }
+  std::printf("  %-15s %-40s %12s %8s  %s\n", "action", "model", "rows", "time", "why");
   for (const ModelOutcome& outcome : summary.outcomes) {
     std::string why;
     for (const std::string& reason : outcome.reasons) why += (why.empty() ? "" : "; ") + reason;
-    if (outcome.action == "skipped") why = "up to date";
     if (!outcome.error.empty()) why = outcome.error;
-    std::string rows = outcome.action == "ran" ? std::to_string(outcome.rows) + " rows" : "";
-    std::string seconds = outcome.action == "ran" ? FormatSeconds(outcome.seconds) : "";
+    bool ran = outcome.action == "ran";
+    std::string rows = !ran ? "" : outcome.rows < 0 ? "view" : std::to_string(outcome.rows);
+    std::string seconds = ran ? FormatSeconds(outcome.seconds) : "";
     std::printf("  %-15s %-40s %12s %8s  %s\n", outcome.action.c_str(), outcome.name.c_str(),
                 rows.c_str(), seconds.c_str(), why.c_str());
   }

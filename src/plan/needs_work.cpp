@@ -29,28 +29,33 @@ std::string DescribeIntervals(const IntervalSet& set) {
   return text;
 }
 
-std::string InputLabel(const std::string& key) {
-  if (key.rfind("model:", 0) == 0) return "upstream data changed: " + key.substr(6);
-  if (key.rfind("source:", 0) == 0) {
-    size_t colon = key.find(':', 7);
-    return "source data changed: " + key.substr(colon + 1);
-  }
-  return "input changed: " + key;
-}
-
-// Lists the inputs whose versions differ between `recorded` and `current`.
+// Lists the inputs whose versions differ between `recorded` and `current`, one reason
+// per kind of input: "upstream data changed: a, b", "source data changed: glob".
 std::vector<std::string> ChangedInputs(const std::map<std::string, std::string>& recorded,
                                        const std::map<std::string, std::string>& current) {
   std::set<std::string> keys;
   for (const auto& [key, value] : recorded) keys.insert(key);
   for (const auto& [key, value] : current) keys.insert(key);
-  std::vector<std::string> changed;
+  std::map<std::string, std::string> by_label;  // label -> names
   for (const std::string& key : keys) {
     auto a = recorded.find(key);
     auto b = current.find(key);
-    if (a == recorded.end() || b == current.end() || a->second != b->second) {
-      changed.push_back(InputLabel(key));
+    if (a != recorded.end() && b != current.end() && a->second == b->second) continue;
+    std::string label = "input changed", name = key;
+    if (key.rfind("model:", 0) == 0) {
+      label = "upstream data changed";
+      name = key.substr(6);
+    } else if (key.rfind("source:", 0) == 0) {
+      label = "source data changed";
+      name = key.substr(key.find(':', 7) + 1);
     }
+    std::string& names = by_label[label];
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  std::vector<std::string> changed;
+  for (const char* label : {"source data changed", "upstream data changed", "input changed"}) {
+    auto found = by_label.find(label);
+    if (found != by_label.end()) changed.push_back(found->first + ": " + found->second);
   }
   return changed;
 }

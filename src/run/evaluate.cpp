@@ -29,14 +29,16 @@ Status RunTransaction(DuckConnection& connection, const std::vector<std::string>
   return committed;
 }
 
-Result<std::vector<std::string>> RenderStatements(const EvaluationContext& context,
-                                                  const Model& model,
+// Renders pre- or post-statements; `locations` (parallel to `statements`, may be
+// shorter) place macro errors in the file.
+Result<std::vector<std::string>> RenderStatements(const Model& model,
                                                   const std::vector<std::string>& statements,
+                                                  const std::vector<SourceLocation>& locations,
                                                   const MacroContext& macros) {
   std::vector<std::string> rendered;
-  for (const std::string& statement : statements) {
-    MATERIA_ASSIGN_OR_RETURN(std::string text,
-                             RenderMacros(statement, macros, model.definition.header_location));
+  for (size_t i = 0; i < statements.size(); i++) {
+    const SourceLocation& where = i < locations.size() ? locations[i] : model.definition.header_location;
+    MATERIA_ASSIGN_OR_RETURN(std::string text, RenderMacros(statements[i], macros, where));
     rendered.push_back(std::move(text));
   }
   return rendered;
@@ -108,10 +110,10 @@ Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const M
     MATERIA_ASSIGN_OR_RETURN(std::string query,
                              RenderForExecution(context, model, snapshot, schedule.start_ms,
                                                 schedule.due_end_ms));
-    MATERIA_ASSIGN_OR_RETURN(statements, RenderStatements(context, model, definition.pre_statements, macros));
+    MATERIA_ASSIGN_OR_RETURN(statements, RenderStatements(model, definition.pre_statements, definition.pre_statement_locations, macros));
     const char* verb = definition.kind == ModelKind::kView ? "VIEW" : "TABLE";
     statements.push_back(std::string("CREATE OR REPLACE ") + verb + " " + table + " AS " + query);
-    MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(context, model, definition.post_statements, macros));
+    MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(model, definition.post_statements, definition.post_statement_locations, macros));
     statements.insert(statements.end(), post.begin(), post.end());
   }
   MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements));
@@ -137,14 +139,14 @@ Status EvaluateBatch(const EvaluationContext& context, const Model& model,
   MATERIA_ASSIGN_OR_RETURN(std::string query,
                            RenderForExecution(context, model, snapshot, batch.start, batch.end));
   MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> statements,
-                           RenderStatements(context, model, definition.pre_statements, macros));
+                           RenderStatements(model, definition.pre_statements, definition.pre_statement_locations, macros));
   std::string filter = TimeFilter(definition, batch);
   statements.push_back("CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + query +
                        ") AS materia_source LIMIT 0");
   statements.push_back("DELETE FROM " + table + " WHERE " + filter);
   statements.push_back("INSERT INTO " + table + " BY NAME SELECT * FROM (" + query +
                        ") AS materia_source WHERE " + filter);
-  MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(context, model, definition.post_statements, macros));
+  MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(model, definition.post_statements, definition.post_statement_locations, macros));
   statements.insert(statements.end(), post.begin(), post.end());
   MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements));
   EvaluationRecord record;

@@ -25,7 +25,7 @@ namespace {
 constexpr int kMaxThreads = 64;
 
 std::string NewRunId(TimestampMs now_ms) {
-  std::string stamp = FormatIso(now_ms);
+  std::string stamp = FormatIso(now_ms - now_ms % kMsPerSecond);
   std::string compact;
   for (char c : stamp) {
     if (c != '-' && c != ':') compact += c;
@@ -67,6 +67,7 @@ void PrintProgress(const ExecuteOptions& options, size_t done, size_t total, con
                            ? std::to_string(outcome.rows) + " rows, " +
                                  std::to_string(outcome.seconds).substr(0, 5) + "s"
                            : outcome.action == "skipped" ? "up to date" : outcome.error;
+  if (detail.size() > 160) detail = detail.substr(0, 157) + "...";
   std::fprintf(stderr, "\r\033[K[%zu/%zu] %-8s %s  %s\n", done, total, outcome.action.c_str(),
                outcome.name.c_str(), detail.c_str());
 }
@@ -90,6 +91,9 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
   outcome.reasons = work->reasons;
   if (!work->needs_work) {
     outcome.action = "skipped";
+    outcome.reasons = {model.definition.kind == ModelKind::kView
+                           ? "view: reads its inputs live"
+                           : "code and input data unchanged"};
     auto version = decider.CurrentDataVersion(model, snapshot, *work);
     if (version.ok()) *data_version = *version;
   } else {
@@ -101,7 +105,7 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
       outcome.error = result.status().message();
     } else {
       outcome.action = "ran";
-      outcome.rows = result->rows;
+      outcome.rows = model.definition.kind == ModelKind::kView ? -1 : result->rows;
       outcome.intervals = work->intervals.ToString();
       *data_version = result->data_version;
     }

@@ -35,7 +35,7 @@ struct ModelOutcome {
   std::string action;  // "ran", "skipped", "failed", "upstream failed"
   std::vector<std::string> reasons;
   std::string intervals;  // what ran, described
-  int64_t rows = 0;
+  int64_t rows = 0;  // rows in the table afterwards; -1 for a view
   double seconds = 0;
   std::string error;
 };
