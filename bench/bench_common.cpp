@@ -40,7 +40,7 @@ void Report::PrintTable() const {
     std::printf("%-38s %12s %12s %7s  %-22s %s\n", figure.name.c_str(),
                 FormatMs(figure.value_ms).c_str(), reference.c_str(),
                 Ratio(figure.value_ms, figure.reference_ms).c_str(), figure.goal.c_str(),
-                figure.met ? "met" : "MISSED");
+                figure.goal.empty() ? "" : figure.met ? "met" : "MISSED");
   }
   bool any_reference = false;
   for (const Figure& figure : figures_) any_reference |= figure.reference_ms > 0;
@@ -82,6 +82,19 @@ ScratchDirectory::~ScratchDirectory() {
   }
   std::error_code error;
   fs::remove_all(path_, error);
+}
+
+WorkingDirectory::WorkingDirectory(const std::string& path) {
+  std::error_code error;
+  previous_ = fs::current_path(error).string();
+  if (error) Die("current directory", error.message());
+  fs::current_path(path, error);
+  if (error) Die("enter " + path, error.message());
+}
+
+WorkingDirectory::~WorkingDirectory() {
+  std::error_code error;
+  fs::current_path(previous_, error);
 }
 
 void Die(const std::string& what, const std::string& message) {

@@ -36,8 +36,8 @@ struct Figure {
   double value_ms = 0;
   double reference_ms = 0;
   std::string reference_name;
-  std::string goal;  // as printed, e.g. "< 500 ms" or "ratio <= 1.10"
-  bool met = false;
+  std::string goal;  // as printed, e.g. "< 500 ms" or "ratio <= 1.10"; "" = none
+  bool met = false;  // whether the goal was met (ignored without one)
 };
 
 // Collects the figures for the table printed at the end.
@@ -81,6 +81,19 @@ class ScratchDirectory {
 
  private:
   std::string path_;
+};
+
+// Changes the current directory to `path` (dies when it cannot) and back on destruction:
+// models read their source files relative to the project directory, as the CLI runs them.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::string& path);
+  ~WorkingDirectory();
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+
+ private:
+  std::string previous_;
 };
 
 // Ends the program with exit code 2 after printing "bench: <what>: <message>".

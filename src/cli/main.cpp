@@ -1,4 +1,5 @@
 // materia: keeps an analytical database fresh, versioned and served.
+#include <csignal>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,9 @@
 #include "cli/common.h"
 
 int main(int argc, char** argv) {
+  // A closed pipe on stdout (`materia run | head`) must not kill a run half-way: the
+  // write fails instead, and the run finishes and records its work.
+  std::signal(SIGPIPE, SIG_IGN);
   materia::cli::GlobalOptions global;
   CLI::App app{"materia: runs SQL models on embedded DuckDB, doing only the work that is stale"};
   app.require_subcommand(1);

@@ -169,11 +169,16 @@ Result<std::map<std::string, std::string>> WorkDecider::IntervalInputs(const Mod
 }
 
 Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& snapshot,
-                                     ModelWork* work) {
+                                     bool table_missing, ModelWork* work) {
   MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule, ScheduleOf(model, project_.config, now_ms_));
   MATERIA_ASSIGN_OR_RETURN(IntervalSet done, state_.GetIntervals(snapshot.name, snapshot.version));
   MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> materialization,
                            state_.GetMaterialization(snapshot.name, snapshot.version));
+  if (table_missing) {
+    if (!done.empty()) work->reasons.push_back("table missing from the warehouse");
+    done = IntervalSet();
+    materialization.reset();
+  }
   IntervalSet due;
   if (schedule.start_ms < schedule.due_end_ms) due.Add({schedule.start_ms, schedule.due_end_ms});
   IntervalSet missing = due.Subtract(done);
@@ -186,6 +191,7 @@ Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& s
   }
   MATERIA_ASSIGN_OR_RETURN(std::vector<IntervalVersionRecord> recorded,
                            state_.GetIntervalVersions(snapshot.name, snapshot.version));
+  if (table_missing) recorded.clear();
   IntervalSet stale;
   for (const IntervalVersionRecord& record : recorded) {
     MATERIA_ASSIGN_OR_RETURN(auto inputs, IntervalInputs(model, record.interval));
@@ -219,7 +225,8 @@ Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& s
 }
 
 Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& snapshot,
-                                      const std::map<std::string, std::string>& parent_versions) {
+                                      const std::map<std::string, std::string>& parent_versions,
+                                      bool table_missing) {
   ModelWork work;
   work.name = model.name();
   bool time_ranged = model.definition.kind == ModelKind::kIncrementalByTimeRange;
@@ -231,20 +238,23 @@ Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& 
     work.reasons.push_back("upstream needs work: " + names);
   }
   if (time_ranged) {
-    MATERIA_RETURN_IF_ERROR(DecideTimeRanged(model, snapshot, &work));
+    MATERIA_RETURN_IF_ERROR(DecideTimeRanged(model, snapshot, table_missing, &work));
     work.needs_work = !work.intervals.empty() || !unknown_parents.empty();
     return work;
   }
   MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> materialization,
                            state_.GetMaterialization(snapshot.name, snapshot.version));
-  if (!materialization) {
+  if (materialization && table_missing) {
+    work.reasons.push_back("table missing from the warehouse");
+  } else if (!materialization) {
     work.reasons.push_back("not built yet");
   } else if (model.definition.kind == ModelKind::kFull) {
     for (std::string& reason : ChangedInputs(materialization->input_versions, work.input_versions)) {
       work.reasons.push_back(std::move(reason));
     }
   }
-  if (model.definition.kind == ModelKind::kView && materialization && unknown_parents.empty()) {
+  if (model.definition.kind == ModelKind::kView && materialization && !table_missing &&
+      unknown_parents.empty()) {
     work.reasons.clear();  // a view reads its inputs live: only building it is work
   }
   work.needs_work = !work.reasons.empty();

@@ -55,9 +55,12 @@ class WorkDecider {
 
   // Decides the work of `model` whose target snapshot is `snapshot`. `parent_versions`
   // holds the current data version of each parent; a parent missing from it needs
-  // work itself (check), which makes this model need work too.
+  // work itself (check), which makes this model need work too. `table_missing` tells
+  // that the warehouse has lost the snapshot's table (the executor looks; check
+  // cannot): whatever state says, it is then built again from scratch.
   Result<ModelWork> Decide(const Model& model, const SnapshotRecord& snapshot,
-                           const std::map<std::string, std::string>& parent_versions);
+                           const std::map<std::string, std::string>& parent_versions,
+                           bool table_missing = false);
 
   // The data version of a model whose work was decided (or done): for a FULL/SEED/
   // incremental model what its materialization records, for a VIEW computed from its
@@ -70,7 +73,8 @@ class WorkDecider {
   Status WholeInputs(const Model& model, bool time_ranged,
                      const std::map<std::string, std::string>& parent_versions, ModelWork* work,
                      std::vector<std::string>* unknown_parents);
-  Status DecideTimeRanged(const Model& model, const SnapshotRecord& snapshot, ModelWork* work);
+  Status DecideTimeRanged(const Model& model, const SnapshotRecord& snapshot, bool table_missing,
+                          ModelWork* work);
   Result<std::map<std::string, std::string>> IntervalInputs(const Model& model, Interval interval);
 
   const Project& project_;

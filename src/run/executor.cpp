@@ -61,6 +61,22 @@ struct Worker {
   std::unique_ptr<SourceScanner> scanner;
 };
 
+// True when the snapshot's physical table or view is in the warehouse.
+Result<bool> PhysicalObjectExists(DuckConnection& connection, const std::string& model_name,
+                                  const std::string& version) {
+  auto [schema, table] = SplitModelName(model_name);
+  MATERIA_ASSIGN_OR_RETURN(
+      QueryResult result,
+      connection.QueryParams("SELECT count(*) FROM duckdb_tables() WHERE schema_name = $1 AND "
+                             "table_name = $2 UNION ALL SELECT count(*) FROM duckdb_views() "
+                             "WHERE schema_name = $1 AND view_name = $2",
+                             {PhysicalSchema(schema), PhysicalTableName(schema, table, version)}));
+  for (const auto& row : result.rows) {
+    if (row[0] && *row[0] != "0") return true;
+  }
+  return false;
+}
+
 void PrintProgress(const ExecuteOptions& options, size_t done, size_t total, const ModelOutcome& outcome) {
   if (!options.progress) return;
   std::string detail = outcome.action == "ran"
@@ -82,7 +98,13 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
   auto started = std::chrono::steady_clock::now();
   const SnapshotRecord& snapshot = snapshots.at(model.name());
   WorkDecider decider(project, state, *worker.scanner, options.now_ms);
-  auto work = decider.Decide(model, snapshot, parent_versions);
+  auto exists = PhysicalObjectExists(*worker.connection, model.name(), snapshot.version);
+  if (!exists.ok()) {
+    outcome.action = "failed";
+    outcome.error = exists.status().message();
+    return outcome;
+  }
+  auto work = decider.Decide(model, snapshot, parent_versions, !*exists);
   if (!work.ok()) {
     outcome.action = "failed";
     outcome.error = work.status().message();

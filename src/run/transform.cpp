@@ -52,7 +52,15 @@ Result<ExecuteSummary> RunEnvironment(const Project& project, StateStore& state,
                                 plan.environment + "`");
   }
   options.environment = plan.environment;
-  return Execute(project, state, warehouse, plan.snapshots, options);
+  MATERIA_ASSIGN_OR_RETURN(ExecuteSummary summary,
+                           Execute(project, state, warehouse, plan.snapshots, options));
+  if (summary.failed == 0) {
+    // Views are cheap to re-point; doing it heals a warehouse that lost them.
+    MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
+                             DuckConnection::Connect(warehouse));
+    MATERIA_RETURN_IF_ERROR(PromoteViews(*connection, plan.environment, plan.snapshots, {}));
+  }
+  return summary;
 }
 
 }  // namespace materia

@@ -1,0 +1,32 @@
+// The benchmarks `make bench` runs, one file each. Each prints its figures with their
+// goals as it goes and adds them to the report's table.
+#pragma once
+
+#include <string>
+
+#include "bench_common.h"
+
+namespace materia::bench {
+
+// Load + plan of synthetic projects of 1k and 10k models (and 100k with --large):
+// cold (no analysis cache), warm (cache present), and warm with `prod` recorded and
+// unchanged; `materia plan` as a whole process for 10k.
+void BenchLoadAndPlan(const BenchOptions& options, const std::string& scratch, Report& report);
+
+// The PSD project with one release at options.psd_scale: `materia apply` on a fresh
+// warehouse against raw DuckDB running the same SQL. Leaves the project applied at
+// `project_dir` (written by PreparePsdProject).
+void BenchPsdApply(const BenchOptions& options, const std::string& project_dir, Report& report);
+
+// Copies examples/psd (config.yaml, models/) to `project_dir` and generates one
+// release at options.psd_scale into its landing directory.
+void PreparePsdProject(const BenchOptions& options, const std::string& project_dir);
+
+// First run of the 1k-model synthetic project against raw DuckDB running the same SQL.
+void BenchFirstRun(const BenchOptions& options, const std::string& scratch, Report& report);
+
+// `check` on the applied PSD project with nothing to do: the whole process and the
+// library call. Applies the project first when it is not applied yet.
+void BenchCheck(const BenchOptions& options, const std::string& project_dir, Report& report);
+
+}  // namespace materia::bench
