@@ -39,10 +39,15 @@ Result<std::vector<std::string>> ListModelFiles(const fs::path& project_dir) {
   fs::path models_dir = project_dir / "models";
   std::error_code error;
   if (!fs::is_directory(models_dir, error)) return files;
+  const std::string prefix = project_dir.generic_string() + "/";
   for (fs::recursive_directory_iterator it(models_dir, error), end; it != end && !error;
        it.increment(error)) {
     if (!it->is_regular_file() || it->path().extension() != ".sql") continue;
-    files.push_back(fs::relative(it->path(), project_dir).generic_string());
+    // Paths under models_dir start with project_dir: strip it (fs::relative would
+    // resolve symlinks, a system call per file).
+    std::string path = it->path().generic_string();
+    files.push_back(path.rfind(prefix, 0) == 0 ? path.substr(prefix.size())
+                                               : fs::relative(it->path(), project_dir).generic_string());
     if (files.size() > kMaxModels) return Status::InvalidInput("too many model files");
   }
   if (error) return Status::IoError("cannot list " + models_dir.string() + ": " + error.message());
@@ -57,9 +62,8 @@ std::string VariablesKey(const ProjectConfig& config) {
   return hasher.Sha256();
 }
 
-// Parses, renders and analyzes one model file into `model`.
-Status LoadModel(const ProjectConfig& config, const std::string& relative_path,
-                 SqlAnalyzer& analyzer, AnalysisCache& cache, Model* model) {
+// Reads, parses and renders one model file into `model`; analysis comes later, batched.
+Status ReadModel(const ProjectConfig& config, const std::string& relative_path, Model* model) {
   fs::path absolute = fs::path(config.project_dir) / relative_path;
   MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(absolute));
   MATERIA_ASSIGN_OR_RETURN(model->definition, ParseModelFile(relative_path, content));
@@ -86,54 +90,106 @@ Status LoadModel(const ProjectConfig& config, const std::string& relative_path,
   MATERIA_ASSIGN_OR_RETURN(model->rendered_query,
                            RenderMacros(definition.query, context, definition.query_location));
   model->uses_time_macros = UsesTimeMacros(definition.query);
-  std::string key = Sha256Hex(model->rendered_query);
-  std::optional<QueryAnalysis> analysis = cache.Find(key);
-  if (!analysis) {
-    SqlSyntaxError syntax_error;
-    auto analyzed = analyzer.Analyze(model->rendered_query, &syntax_error);
-    if (!analyzed.ok()) {
-      SourceLocation where = definition.query_location;
-      if (syntax_error.offset != std::string::npos) {
-        where = LocationAt(definition.query_location, model->rendered_query, syntax_error.offset);
-      }
-      return Status::InvalidInput(where.ToString() + ": " + analyzed.status().message());
-    }
-    analysis = std::move(analyzed).value();
-    cache.Insert(key, *analysis);
-  }
-  model->normalized_query = analysis->normalized_sql;
-  model->select_names = analysis->select_names;
-  model->sources = analysis->sources;
-  model->external_tables = analysis->tables;  // split into parents in ResolveEdges
   return Status::Ok();
 }
 
-// Loads every file on `threads` threads, each with its own analyzer. Returns the first
-// error in file order.
+void ApplyAnalysis(const QueryAnalysis& analysis, Model* model) {
+  model->normalized_query = analysis.normalized_sql;
+  model->select_names = analysis.select_names;
+  model->sources = analysis.sources;
+  model->external_tables = analysis.tables;  // split into parents in BuildDag
+}
+
+// The user's message for a query DuckDB's parser refused, at the fault's file position.
+Status AnalysisError(const Model& model, const Status& status, const SqlSyntaxError& syntax_error) {
+  SourceLocation where = model.definition.query_location;
+  if (syntax_error.offset != std::string::npos) {
+    where = LocationAt(where, model.rendered_query, syntax_error.offset);
+  }
+  return Status::InvalidInput(where.ToString() + ": " + status.message());
+}
+
+// Runs `task(i)` for i in [0, count) on `threads` threads (the caller's included).
+template <typename Task>
+void ParallelFor(size_t count, int threads, Task task) {
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t i = next++; i < count; i = next++) task(i);
+  };
+  int workers = std::max(1, std::min<int>(threads, static_cast<int>(count)));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; t++) pool.emplace_back(work);
+  work();
+  for (std::thread& thread : pool) thread.join();
+}
+
+constexpr size_t kAnalysisBatchSize = 256;
+
+// Analyzes the models at `pending` (indices into `models`) in batches on `threads`
+// threads, each with its own analyzer; fills the cache and `statuses`.
+void AnalyzePending(const std::vector<size_t>& pending, int threads, AnalysisCache& cache,
+                    std::vector<Model>& models, std::vector<Status>& statuses) {
+  size_t batches = (pending.size() + kAnalysisBatchSize - 1) / kAnalysisBatchSize;
+  std::mutex analyzers_mutex;
+  std::vector<SqlAnalyzer> analyzers;  // reused across batches, one in use per thread
+  ParallelFor(batches, threads, [&](size_t batch) {
+    std::optional<SqlAnalyzer> analyzer;
+    {
+      std::lock_guard<std::mutex> lock(analyzers_mutex);
+      if (!analyzers.empty()) {
+        analyzer.emplace(std::move(analyzers.back()));
+        analyzers.pop_back();
+      }
+    }
+    size_t begin = batch * kAnalysisBatchSize;
+    size_t end = std::min(pending.size(), begin + kAnalysisBatchSize);
+    if (!analyzer) {
+      auto created = SqlAnalyzer::Create();
+      if (!created.ok()) {
+        for (size_t i = begin; i < end; i++) statuses[pending[i]] = created.status();
+        return;
+      }
+      analyzer.emplace(std::move(created).value());
+    }
+    std::vector<std::string> queries;
+    for (size_t i = begin; i < end; i++) queries.push_back(models[pending[i]].rendered_query);
+    std::vector<SqlSyntaxError> errors;
+    std::vector<Result<QueryAnalysis>> results = analyzer->AnalyzeBatch(queries, &errors);
+    for (size_t i = begin; i < end; i++) {
+      Model& model = models[pending[i]];
+      const Result<QueryAnalysis>& result = results[i - begin];
+      if (!result.ok()) {
+        statuses[pending[i]] = AnalysisError(model, result.status(), errors[i - begin]);
+        continue;
+      }
+      ApplyAnalysis(*result, &model);
+      cache.Insert(Sha256Hex(model.rendered_query), *result);
+    }
+    std::lock_guard<std::mutex> lock(analyzers_mutex);
+    analyzers.push_back(std::move(*analyzer));
+  });
+}
+
+// Loads every file: reads and renders in parallel, takes analyses from the cache, and
+// analyzes the rest in batches. Returns the first error in file order.
 Status LoadModels(const ProjectConfig& config, const std::vector<std::string>& files,
                   int threads, AnalysisCache& cache, std::vector<Model>* models) {
   models->assign(files.size(), Model{});
   std::vector<Status> statuses(files.size());
-  std::atomic<size_t> next{0};
-  std::mutex create_mutex;
-  Status create_status;
-  auto work = [&]() {
-    auto analyzer = SqlAnalyzer::Create();
-    if (!analyzer.ok()) {
-      std::lock_guard<std::mutex> lock(create_mutex);
-      create_status = analyzer.status();
-      return;
+  ParallelFor(files.size(), threads,
+              [&](size_t i) { statuses[i] = ReadModel(config, files[i], &(*models)[i]); });
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < files.size(); i++) {
+    Model& model = (*models)[i];
+    if (!statuses[i].ok() || model.definition.kind == ModelKind::kSeed) continue;
+    std::optional<QueryAnalysis> cached = cache.Find(Sha256Hex(model.rendered_query));
+    if (cached) {
+      ApplyAnalysis(*cached, &model);
+    } else {
+      pending.push_back(i);
     }
-    for (size_t i = next++; i < files.size(); i = next++) {
-      statuses[i] = LoadModel(config, files[i], *analyzer, cache, &(*models)[i]);
-    }
-  };
-  int count = std::max(1, std::min<int>(threads, static_cast<int>(files.size())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < count; t++) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
-  MATERIA_RETURN_IF_ERROR(create_status);
+  }
+  AnalyzePending(pending, threads, cache, *models, statuses);
   for (const Status& status : statuses) MATERIA_RETURN_IF_ERROR(status);
   return Status::Ok();
 }

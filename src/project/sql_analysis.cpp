@@ -141,7 +141,9 @@ bool IsFileReadingFunction(const std::string& function) {
 
 Result<SqlAnalyzer> SqlAnalyzer::Create() {
   SqlAnalyzer analyzer;
-  MATERIA_ASSIGN_OR_RETURN(analyzer.database_, DuckDatabase::Open(":memory:"));
+  DuckOptions options;
+  options.threads = 1;  // parsing needs no parallelism; callers run analyzers on threads
+  MATERIA_ASSIGN_OR_RETURN(analyzer.database_, DuckDatabase::Open(":memory:", options));
   MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
                            DuckConnection::Connect(analyzer.database_));
   analyzer.connection_ = std::move(connection);
@@ -151,20 +153,19 @@ Result<SqlAnalyzer> SqlAnalyzer::Create() {
 namespace {
 
 // Serializes `sql`; returns the single statement's tree or the parser's error.
-Result<Json> SerializeOne(DuckConnection& connection, const std::string& sql,
-                          SqlSyntaxError* syntax_error) {
-  MATERIA_ASSIGN_OR_RETURN(QueryResult result,
-                           connection.QueryParams("SELECT json_serialize_sql(?::VARCHAR)", {sql}));
-  std::optional<std::string> text = result.Scalar();
-  if (!text) return Status::Internal("json_serialize_sql returned NULL");
-  Json tree = Json::parse(*text, nullptr, false);
+// Reads json_serialize_sql's output: the single statement's tree or the parser's error.
+Result<Json> ParseSerialized(const std::string& text, SqlSyntaxError* syntax_error) {
+  Json tree = Json::parse(text, nullptr, false);
   if (tree.is_discarded()) return Status::Internal("json_serialize_sql returned bad JSON");
   if (tree.value("error", false)) {
     std::string message = tree.value("error_message", "cannot parse query");
     if (syntax_error) {
       syntax_error->message = message;
       std::string position = Text(tree, "position");
-      if (!position.empty()) syntax_error->offset = std::stoull(position);
+      if (!position.empty() && position.size() < 18 &&
+          position.find_first_not_of("0123456789") == std::string::npos) {
+        syntax_error->offset = std::stoull(position);
+      }
     }
     if (message.find("Only SELECT") != std::string::npos) {
       message = "the model's query must be a SELECT statement";
@@ -177,6 +178,31 @@ Result<Json> SerializeOne(DuckConnection& connection, const std::string& sql,
                                 std::to_string(statements.size()));
   }
   return statements[0];
+}
+
+Result<Json> SerializeOne(DuckConnection& connection, const std::string& sql,
+                          SqlSyntaxError* syntax_error) {
+  MATERIA_ASSIGN_OR_RETURN(QueryResult result,
+                           connection.QueryParams("SELECT json_serialize_sql(?::VARCHAR)", {sql}));
+  std::optional<std::string> text = result.Scalar();
+  if (!text) return Status::Internal("json_serialize_sql returned NULL");
+  return ParseSerialized(*text, syntax_error);
+}
+
+// Everything but the normalized text, from a statement's tree.
+Result<QueryAnalysis> BuildAnalysis(const Json& statement) {
+  TreeWalker walker;
+  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
+  QueryAnalysis analysis;
+  std::set<std::string> tables;
+  for (const auto& [schema, table] : walker.tables) {
+    if (schema.empty() && walker.ctes.count(table)) continue;
+    tables.insert(schema.empty() ? table : schema + "." + table);
+  }
+  analysis.tables.assign(tables.begin(), tables.end());
+  analysis.sources = std::move(walker.sources);
+  analysis.select_names = SelectNames(statement);
+  return analysis;
 }
 
 Result<std::string> Deserialize(DuckConnection& connection, const Json& statement) {
@@ -201,20 +227,47 @@ Result<QueryAnalysis> SqlAnalyzer::Analyze(const std::string& sql, SqlSyntaxErro
 
 Result<QueryAnalysis> SqlAnalyzer::AnalyzeTree(const std::string& sql, SqlSyntaxError* syntax_error) {
   MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, syntax_error));
-  TreeWalker walker;
-  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
-  QueryAnalysis analysis;
-  std::set<std::string> tables;
-  for (const auto& [schema, table] : walker.tables) {
-    if (schema.empty() && walker.ctes.count(table)) continue;
-    tables.insert(schema.empty() ? table : schema + "." + table);
-  }
-  analysis.tables.assign(tables.begin(), tables.end());
-  analysis.sources = std::move(walker.sources);
-  analysis.select_names = SelectNames(statement);
+  MATERIA_ASSIGN_OR_RETURN(QueryAnalysis analysis, BuildAnalysis(statement));
   MATERIA_ASSIGN_OR_RETURN(analysis.normalized_sql, Deserialize(*connection_, statement));
   analysis.tree_json = statement.dump();
   return analysis;
+}
+
+std::vector<Result<QueryAnalysis>> SqlAnalyzer::AnalyzeBatch(const std::vector<std::string>& sqls,
+                                                             std::vector<SqlSyntaxError>* errors) {
+  errors->assign(sqls.size(), SqlSyntaxError{});
+  std::vector<Result<QueryAnalysis>> results;
+  results.reserve(sqls.size());
+  // One query parses and normalizes the whole batch: DuckDB's per-query overhead is
+  // paid once. A batch the query cannot take falls back to one query per statement.
+  auto batch = connection_->QueryParams(
+      "SELECT s, CASE WHEN json_extract_string(s, '$.error') = 'false' "
+      "AND json_array_length(s::JSON -> 'statements') = 1 "
+      "THEN json_deserialize_sql(s::JSON) END "
+      "FROM (SELECT i, json_serialize_sql(q) AS s FROM (SELECT generate_subscripts(l, 1) AS i, "
+      "unnest(l) AS q FROM (SELECT from_json(?::JSON, '[\"VARCHAR\"]') AS l))) ORDER BY i",
+      {Json(sqls).dump()});
+  if (!batch.ok() || batch->rows.size() != sqls.size()) {
+    for (size_t i = 0; i < sqls.size(); i++) results.push_back(Analyze(sqls[i], &(*errors)[i]));
+    return results;
+  }
+  for (size_t i = 0; i < sqls.size(); i++) {
+    const auto& row = batch->rows[i];
+    try {
+      auto statement = row[0] ? ParseSerialized(*row[0], &(*errors)[i])
+                              : Result<Json>(Status::Internal("json_serialize_sql returned NULL"));
+      if (!statement.ok()) {
+        results.push_back(statement.status());
+        continue;
+      }
+      auto analysis = BuildAnalysis(*statement);
+      if (analysis.ok() && row[1]) analysis->normalized_sql = *row[1];
+      results.push_back(analysis.ok() && !row[1] ? Analyze(sqls[i], &(*errors)[i]) : analysis);
+    } catch (const Json::exception& error) {
+      results.push_back(Status::Internal(std::string("unexpected parse tree from DuckDB: ") + error.what()));
+    }
+  }
+  return results;
 }
 
 namespace {

@@ -80,3 +80,40 @@ TEST_F(SqlAnalysisTest, RewriteReplacesModelReferencesButNotCtes) {
 
 }  // namespace
 }  // namespace materia
+
+namespace materia {
+namespace {
+
+TEST(SqlAnalysisBatch, MatchesOneByOneAndKeepsOrderAndErrors) {
+  auto created = SqlAnalyzer::Create();
+  ASSERT_TRUE(created.ok());
+  SqlAnalyzer analyzer = std::move(created).value();
+  std::vector<std::string> queries;
+  for (int i = 0; i < 300; i++) {
+    queries.push_back("SELECT x, y FROM s.t" + std::to_string(i) + " WHERE x > " + std::to_string(i));
+  }
+  queries[7] = "SELECT x FROM WHERE";         // syntax error
+  queries[8] = "CREATE TABLE t AS SELECT 1";  // not a SELECT
+  queries[9] = "SELECT 1; SELECT 2";          // two statements
+  std::vector<SqlSyntaxError> errors;
+  auto results = analyzer.AnalyzeBatch(queries, &errors);
+  ASSERT_EQ(results.size(), queries.size());
+  for (size_t i = 0; i < queries.size(); i++) {
+    auto single = analyzer.Analyze(queries[i]);
+    ASSERT_EQ(results[i].ok(), single.ok()) << i;
+    if (!single.ok()) {
+      EXPECT_EQ(results[i].status().message(), single.status().message()) << i;
+      continue;
+    }
+    EXPECT_EQ(results[i]->tables, single->tables) << i;
+    EXPECT_EQ(results[i]->normalized_sql, single->normalized_sql) << i;
+  }
+  EXPECT_FALSE(results[7].ok());
+  EXPECT_NE(errors[7].offset, std::string::npos);
+  EXPECT_EQ(results[8].status().message(), "the model's query must be a SELECT statement");
+  EXPECT_EQ(results[9].status().message(), "expected one query, found 2");
+  EXPECT_EQ(results[299]->tables, (std::vector<std::string>{"s.t299"}));
+}
+
+}  // namespace
+}  // namespace materia
