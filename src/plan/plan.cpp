@@ -1,5 +1,6 @@
 #include "plan/plan.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,42 @@ Result<Json> ParseTree(SqlAnalyzer& analyzer, const std::string& query) {
   if (tree.is_discarded()) return Status::Internal("bad parse tree");
   StripLocations(tree);
   return tree;
+}
+
+bool CallsFunction(const Json& node, const std::string& name, int depth) {
+  if (depth > 512) return true;  // too deep to tell: assume it does
+  if (node.is_array()) {
+    for (const Json& child : node) {
+      if (CallsFunction(child, name, depth + 1)) return true;
+    }
+    return false;
+  }
+  if (!node.is_object()) return false;
+  auto function = node.find("function_name");
+  if (function != node.end() && function->is_string() && *function == name) return true;
+  for (const auto& item : node.items()) {
+    if (CallsFunction(item.value(), name, depth + 1)) return true;
+  }
+  return false;
+}
+
+// A field of a snapshot's definition JSON ("" / false when absent or unreadable).
+Json DefinitionField(const SnapshotRecord& snapshot, const char* key) {
+  Json json = Json::parse(snapshot.definition_json, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains(key)) return Json();
+  return json[key];
+}
+
+std::vector<std::string> ParentNames(const SnapshotRecord& snapshot) {
+  std::vector<std::string> names;
+  Json json = Json::parse(snapshot.parents_json, nullptr, false);
+  if (!json.is_array()) return names;
+  for (const Json& parent : json) {
+    if (parent.is_object() && parent.contains("name") && parent["name"].is_string()) {
+      names.push_back(parent["name"].get<std::string>());
+    }
+  }
+  return names;
 }
 
 }  // namespace
@@ -57,8 +94,21 @@ bool IsAdditiveChange(SqlAnalyzer& analyzer, const std::string& old_query,
   Json& old_node = (*old_tree)["node"];
   Json& new_node = (*new_tree)["node"];
   if (!old_node.contains("select_list") || !new_node.contains("select_list")) return false;
+  // Rows can change when the added column is under DISTINCT or GROUP BY ALL, or is a
+  // set-returning unnest(): then it is not merely added.
+  if (!new_node["modifiers"].empty() && new_node["modifiers"] != Json::array()) {
+    for (const Json& modifier : new_node["modifiers"]) {
+      if (modifier.value("type", "") == "DISTINCT_MODIFIER") return false;
+    }
+  }
+  if (new_node.value("aggregate_handling", "") != "STANDARD_HANDLING") return false;
   Json old_list = old_node["select_list"];
   Json new_list = new_node["select_list"];
+  for (const Json& column : new_list) {
+    if (CallsFunction(column, "unnest", 0) || CallsFunction(column, "generate_subscripts", 0)) {
+      return false;
+    }
+  }
   old_node.erase("select_list");
   new_node.erase("select_list");
   if (*old_tree != *new_tree) return false;
@@ -89,11 +139,18 @@ Status DecideVersion(StateStore& state, SqlAnalyzer& analyzer,
     change->type = ChangeType::kUnchanged;
   } else if (previous->data_hash != target->data_hash) {
     change->type = ChangeType::kDirectlyModified;
-    bool additive = IsAdditiveChange(analyzer, previous->normalized_query, target->normalized_query);
+    Json old_properties = DefinitionField(*previous, "properties_hash");
+    bool additive = !breaking_upstream && !old_properties.is_null() &&
+                    old_properties == DefinitionField(*target, "properties_hash") &&
+                    ParentNames(*previous) == ParentNames(*target) &&
+                    IsAdditiveChange(analyzer, previous->normalized_query, target->normalized_query);
     change->category = additive ? "non-breaking" : "breaking";
   } else {
     change->type = ChangeType::kIndirectlyModified;
-    change->category = breaking_upstream ? "breaking" : "non-breaking";
+    // SELECT * passes an added upstream column on: for such a child it is not additive.
+    bool star = DefinitionField(*target, "select_star") == Json(true);
+    bool same_parents = ParentNames(*previous) == ParentNames(*target);
+    change->category = breaking_upstream || star || !same_parents ? "breaking" : "non-breaking";
   }
   if (previous) change->old_version = previous->version;
 
@@ -147,6 +204,14 @@ Result<Plan> BuildPlan(const Project& project, StateStore& state, const std::str
   if (plan.previous) {
     for (const auto& [name, ref] : plan.previous->snapshots) {
       if (project.Find(name)) continue;
+      for (const Model& model : project.models) {
+        const auto& external = model.external_tables;
+        if (std::find(external.begin(), external.end(), name) != external.end()) {
+          return Status::InvalidInput(model.definition.header_location.ToString() + ": " +
+                                      model.name() + " reads " + name +
+                                      ", which is no longer a model of the project");
+        }
+      }
       ModelChange change;
       change.name = name;
       change.type = ChangeType::kRemoved;

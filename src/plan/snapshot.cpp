@@ -1,5 +1,7 @@
 #include "plan/snapshot.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/hash.h"
@@ -9,12 +11,16 @@ namespace materia {
 
 namespace {
 
-std::string DataHash(const Model& model) {
+// Everything but the query that determines the data: kind and its properties, the seed
+// file, pre/post statements. A change here is always breaking.
+std::string PropertiesHash(const Model& model) {
   const ModelDefinition& definition = model.definition;
   Hasher hasher;
   hasher.Add(ModelKindName(definition.kind));
-  hasher.Add(model.normalized_query);
   hasher.Add(definition.time_column).Add(definition.time_column_format);
+  if (definition.kind == ModelKind::kIncrementalByTimeRange) {
+    hasher.Add("cron").Add(definition.cron);  // intervals follow the cron
+  }
   hasher.Add(model.seed_content_hash);
   for (const auto& [key, value] : definition.seed_csv_settings) hasher.Add(key).Add(value);
   for (const std::string& statement : definition.pre_statements) hasher.Add("pre").Add(statement);
@@ -22,7 +28,11 @@ std::string DataHash(const Model& model) {
   return hasher.Sha256();
 }
 
-std::string DefinitionJson(const Model& model) {
+std::string DataHash(const Model& model, const std::string& properties_hash) {
+  return Hasher().Add(properties_hash).Add(model.normalized_query).Sha256();
+}
+
+std::string DefinitionJson(const Model& model, const std::string& properties_hash) {
   const ModelDefinition& definition = model.definition;
   nlohmann::json json = {
       {"path", definition.path},
@@ -35,6 +45,9 @@ std::string DefinitionJson(const Model& model) {
       {"description", definition.description},
       {"time_column", definition.time_column},
       {"external_tables", model.external_tables},
+      {"select_star", std::find(model.select_names.begin(), model.select_names.end(), "*") !=
+                          model.select_names.end()},
+      {"properties_hash", properties_hash},
   };
   nlohmann::json sources = nlohmann::json::array();
   for (const SourceReference& source : model.sources) {
@@ -52,9 +65,10 @@ std::map<std::string, SnapshotRecord> ComputeSnapshots(const Project& project) {
     SnapshotRecord record;
     record.name = model.name();
     record.kind = ModelKindName(model.definition.kind);
-    record.data_hash = DataHash(model);
+    std::string properties_hash = PropertiesHash(model);
+    record.data_hash = DataHash(model, properties_hash);
     record.normalized_query = model.normalized_query;
-    record.definition_json = DefinitionJson(model);
+    record.definition_json = DefinitionJson(model, properties_hash);
     Hasher hasher;
     hasher.Add(record.data_hash);
     nlohmann::json parents = nlohmann::json::array();
