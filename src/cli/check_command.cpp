@@ -38,7 +38,13 @@ int RunCheck(const std::string& environment, const std::string& format) {
   auto project = LoadCurrentProject();
   if (!project.ok()) return ReportError(project.status());
   std::unique_ptr<StateStore> state;
-  if (std::filesystem::exists(StatePath(project->config))) {
+  std::error_code error;
+  bool exists = std::filesystem::exists(StatePath(project->config), error);
+  if (error) {
+    return ReportError(Status::IoError("cannot open state store " + StatePath(project->config) +
+                                       ": " + error.message()));
+  }
+  if (exists) {
     auto opened = OpenState(project->config, true);
     if (!opened.ok()) return ReportError(opened.status());
     state = std::move(opened).value();

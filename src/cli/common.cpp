@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/text.h"
 #include "plan/snapshot.h"
 
 namespace materia::cli {
@@ -13,9 +14,7 @@ namespace materia::cli {
 namespace fs = std::filesystem;
 
 int ReportError(const Status& status) {
-  std::string message = status.message();
-  size_t newline = message.find('\n');
-  if (newline != std::string::npos) message = message.substr(0, newline);
+  std::string message = OneLine(status.message());
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return kExitError;
 }
@@ -27,7 +26,10 @@ void MakeEnvironmentPathAbsolute(const char* name) {
   if (value == nullptr || *value == '\0') return;
   fs::path path(value);
   if (path.is_absolute()) return;
-  std::string absolute = fs::absolute(path).lexically_normal().string();
+  std::error_code error;
+  fs::path absolute_path = fs::absolute(path, error);
+  if (error) return;
+  std::string absolute = absolute_path.lexically_normal().string();
   ::setenv(name, absolute.c_str(), 1);
 }
 
@@ -47,7 +49,12 @@ Result<std::string> EnterProject(const std::string& project_dir) {
   return absolute.string();
 }
 
-Result<Project> LoadCurrentProject() { return LoadProject(fs::current_path().string()); }
+Result<Project> LoadCurrentProject() {
+  std::error_code error;
+  fs::path current = fs::current_path(error);
+  if (error) return Status::IoError("cannot read the current directory: " + error.message());
+  return LoadProject(current.string());
+}
 
 std::string StatePath(const ProjectConfig& config) {
   const GatewayConfig& gateway = config.gateway();
@@ -60,12 +67,14 @@ Result<std::unique_ptr<StateStore>> OpenState(const ProjectConfig& config, bool 
 
 Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config, bool read_only) {
   std::string path = config.gateway().database;
-  if (read_only && path != ":memory:" && !fs::exists(path)) {
+  std::error_code error;
+  bool exists = fs::exists(path, error);
+  if (error) return Status::IoError("cannot open warehouse " + path + ": " + error.message());
+  if (read_only && path != ":memory:" && !exists) {
     return Status::NotFound("warehouse " + path + " does not exist (run `materia plan --auto-apply` first)");
   }
   if (!read_only && path != ":memory:") {
     fs::path parent = fs::path(path).parent_path();
-    std::error_code error;
     if (!parent.empty()) fs::create_directories(parent, error);
   }
   DuckOptions options;

@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "error: %s (see --help)\n", e.what());
     return materia::cli::kExitError;
+  } catch (const std::exception& e) {
+    // A bug or an unexpected system failure: still one line and an error exit.
+    std::fprintf(stderr, "error: internal: %s\n", e.what());
+    return 3;
   }
   return global.exit_code;
 }

@@ -52,13 +52,15 @@ Result<CheckReport> CheckEnvironment(const Project& project, StateStore* state,
   } else {
     MATERIA_ASSIGN_OR_RETURN(Plan plan, BuildPlan(project, *state, environment, analyzer));
     SourceScanner scanner(&analyzer.connection());
-    WorkDecider decider(project, *state, scanner, now_ms);
+    WorkDecider decider(project, plan.snapshots, *state, scanner, now_ms);
     std::map<std::string, std::string> versions;
     report.environment = environment;
     for (size_t i = 0; i < project.models.size(); i++) {
       const Model& model = project.models[i];
       const SnapshotRecord& snapshot = plan.snapshots.at(model.name());
-      MATERIA_ASSIGN_OR_RETURN(ModelWork work, decider.Decide(model, snapshot, versions));
+      auto decided = decider.Decide(model, snapshot, versions);
+      if (!decided.ok()) return decided.status().WithPrefix(model.definition.path);
+      ModelWork work = std::move(decided).value();
       std::vector<std::string> reasons;
       std::string plan_reason = PlanReason(plan.changes[i]);
       if (!plan_reason.empty()) reasons.push_back(plan_reason);

@@ -31,11 +31,14 @@ std::string DescribeIntervals(const IntervalSet& set) {
 
 // Lists the inputs whose versions differ between `recorded` and `current`, one reason
 // per kind of input: "upstream data changed: a, b", "source data changed: glob".
+// Keys in `unknown` (parents that need work themselves, in check) are not compared.
 std::vector<std::string> ChangedInputs(const std::map<std::string, std::string>& recorded,
-                                       const std::map<std::string, std::string>& current) {
+                                       const std::map<std::string, std::string>& current,
+                                       const std::set<std::string>& unknown) {
   std::set<std::string> keys;
   for (const auto& [key, value] : recorded) keys.insert(key);
   for (const auto& [key, value] : current) keys.insert(key);
+  for (const std::string& key : unknown) keys.erase(key);
   std::map<std::string, std::string> by_label;  // label -> names
   for (const std::string& key : keys) {
     auto a = recorded.find(key);
@@ -140,9 +143,14 @@ Status WorkDecider::WholeInputs(const Model& model, bool time_ranged,
     auto found = parent_versions.find(parent);
     if (found == parent_versions.end()) {
       unknown_parents->push_back(parent);
-    } else {
+    } else if (!(time_ranged && IsTimeRanged(parent))) {  // those are versioned per interval
       work->input_versions["model:" + parent] = found->second;
     }
+  }
+  if (model.uses_time_macros && !time_ranged) {
+    // A FULL model that reads the clock through macros sees new values at each tick.
+    MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule, ScheduleOf(model, project_.config, now_ms_));
+    work->input_versions["schedule"] = FormatIso(schedule.due_end_ms);
   }
   for (const std::string& table : model.external_tables) {
     work->input_versions["table:" + table] = "external";
@@ -165,7 +173,35 @@ Result<std::map<std::string, std::string>> WorkDecider::IntervalInputs(const Mod
     }
     if (any_dated) inputs[SourceKey(source)] = FileSetVersion(inside);
   }
+  for (const std::string& parent : model.parents) {
+    if (!IsTimeRanged(parent)) continue;
+    MATERIA_ASSIGN_OR_RETURN(const std::vector<IntervalVersionRecord>* records,
+                             ParentIntervalVersions(parent));
+    Hasher hasher;
+    for (const IntervalVersionRecord& record : *records) {
+      if (record.interval.end <= interval.start || record.interval.start >= interval.end) continue;
+      hasher.Add(record.interval.start).Add(record.interval.end).Add(record.data_version);
+    }
+    inputs["model:" + parent] = hasher.Sha256().substr(0, 32);
+  }
   return inputs;
+}
+
+bool WorkDecider::IsTimeRanged(const std::string& model_name) const {
+  const Model* model = project_.Find(model_name);
+  return model && model->definition.kind == ModelKind::kIncrementalByTimeRange;
+}
+
+Result<const std::vector<IntervalVersionRecord>*> WorkDecider::ParentIntervalVersions(
+    const std::string& parent) {
+  auto found = parent_interval_versions_.find(parent);
+  if (found == parent_interval_versions_.end()) {
+    const SnapshotRecord& snapshot = snapshots_.at(parent);
+    MATERIA_ASSIGN_OR_RETURN(std::vector<IntervalVersionRecord> records,
+                             state_.GetIntervalVersions(snapshot.name, snapshot.version));
+    found = parent_interval_versions_.emplace(parent, std::move(records)).first;
+  }
+  return &found->second;
 }
 
 Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& snapshot,
@@ -205,7 +241,7 @@ Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& s
   }
   bool whole_changed = !work->reasons.empty() && work->reasons.front().rfind("upstream needs work", 0) == 0;
   if (materialization) {
-    for (std::string& reason : ChangedInputs(materialization->input_versions, work->input_versions)) {
+    for (std::string& reason : ChangedInputs(materialization->input_versions, work->input_versions, unknown_keys_)) {
       work->reasons.push_back(std::move(reason));
       whole_changed = true;
     }
@@ -215,8 +251,21 @@ Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& s
     TimestampMs from = StepBack(schedule.cron, last_end, model.definition.lookback + 1, schedule.start_ms);
     todo.Add({from, last_end});
   }
+  // A re-run replaces every recorded interval version it overlaps: widen it to cover
+  // them whole, so that none is lost half-covered.
+  for (int round = 0; round < 4; round++) {
+    IntervalSet widened = todo;
+    for (const IntervalVersionRecord& record : recorded) {
+      if (todo.Overlaps(record.interval)) widened.Add(record.interval);
+    }
+    if (widened == todo) break;
+    todo = widened;
+  }
   work->intervals = todo;
   work->batches = CutBatches(schedule.cron, todo, model.definition.batch_size);
+  if (!materialization && work->reasons.empty()) {
+    work->reasons.push_back("not built yet (no interval is due: an empty table is created)");
+  }
   for (const Interval& batch : work->batches) {
     MATERIA_ASSIGN_OR_RETURN(auto inputs, IntervalInputs(model, batch));
     work->batch_input_versions.push_back(std::move(inputs));
@@ -232,6 +281,9 @@ Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& 
   bool time_ranged = model.definition.kind == ModelKind::kIncrementalByTimeRange;
   std::vector<std::string> unknown_parents;
   MATERIA_RETURN_IF_ERROR(WholeInputs(model, time_ranged, parent_versions, &work, &unknown_parents));
+  work.inputs_known = unknown_parents.empty();
+  unknown_keys_.clear();
+  for (const std::string& parent : unknown_parents) unknown_keys_.insert("model:" + parent);
   if (!unknown_parents.empty()) {
     std::string names;
     for (const std::string& parent : unknown_parents) names += (names.empty() ? "" : ", ") + parent;
@@ -239,7 +291,7 @@ Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& 
   }
   if (time_ranged) {
     MATERIA_RETURN_IF_ERROR(DecideTimeRanged(model, snapshot, table_missing, &work));
-    work.needs_work = !work.intervals.empty() || !unknown_parents.empty();
+    work.needs_work = !work.reasons.empty();
     return work;
   }
   MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> materialization,
@@ -248,14 +300,19 @@ Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& 
     work.reasons.push_back("table missing from the warehouse");
   } else if (!materialization) {
     work.reasons.push_back("not built yet");
-  } else if (model.definition.kind == ModelKind::kFull) {
-    for (std::string& reason : ChangedInputs(materialization->input_versions, work.input_versions)) {
+  } else if (model.definition.kind != ModelKind::kSeed) {
+    // A view reads live, but is re-created when its inputs change so that it binds
+    // their current columns; that is cheap.
+    for (std::string& reason : ChangedInputs(materialization->input_versions, work.input_versions, unknown_keys_)) {
       work.reasons.push_back(std::move(reason));
     }
   }
-  if (model.definition.kind == ModelKind::kView && materialization && !table_missing &&
-      unknown_parents.empty()) {
-    work.reasons.clear();  // a view reads its inputs live: only building it is work
+  if (model.definition.kind == ModelKind::kView && materialization && !table_missing) {
+    // In check, a built view whose parent needs work needs none itself; its children
+    // see it as unknown through `inputs_known`.
+    std::erase_if(work.reasons, [](const std::string& reason) {
+      return reason.rfind("upstream needs work", 0) == 0;
+    });
   }
   work.needs_work = !work.reasons.empty();
   return work;
@@ -268,6 +325,7 @@ Result<std::optional<std::string>> WorkDecider::CurrentDataVersion(const Model& 
                            state_.GetMaterialization(snapshot.name, snapshot.version));
   if (!materialization) return std::optional<std::string>();
   if (model.definition.kind == ModelKind::kView) {
+    if (!work.inputs_known) return std::optional<std::string>();
     return std::optional<std::string>(ComputeDataVersion(snapshot.data_identity, work.input_versions));
   }
   return std::optional<std::string>(materialization->data_version);

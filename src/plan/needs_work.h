@@ -15,6 +15,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct ModelWork {
   std::vector<Interval> batches;     // `intervals` cut by batch_size, oldest first
   // Current versions of the inputs, as they will be recorded: whole-model inputs.
   std::map<std::string, std::string> input_versions;
+  bool inputs_known = true;  // false when a parent needs work itself (check)
   // For each batch, its per-interval input versions (time-ranged models).
   std::vector<std::map<std::string, std::string>> batch_input_versions;
 };
@@ -50,8 +52,10 @@ Result<ModelSchedule> ScheduleOf(const Model& model, const ProjectConfig& config
 
 class WorkDecider {
  public:
-  WorkDecider(const Project& project, StateStore& state, SourceScanner& scanner, TimestampMs now_ms)
-      : project_(project), state_(state), scanner_(scanner), now_ms_(now_ms) {}
+  // `snapshots` is the target of every model (versions decided).
+  WorkDecider(const Project& project, const std::map<std::string, SnapshotRecord>& snapshots,
+              StateStore& state, SourceScanner& scanner, TimestampMs now_ms)
+      : project_(project), snapshots_(snapshots), state_(state), scanner_(scanner), now_ms_(now_ms) {}
 
   // Decides the work of `model` whose target snapshot is `snapshot`. `parent_versions`
   // holds the current data version of each parent; a parent missing from it needs
@@ -76,8 +80,13 @@ class WorkDecider {
   Status DecideTimeRanged(const Model& model, const SnapshotRecord& snapshot, bool table_missing,
                           ModelWork* work);
   Result<std::map<std::string, std::string>> IntervalInputs(const Model& model, Interval interval);
+  Result<const std::vector<IntervalVersionRecord>*> ParentIntervalVersions(const std::string& parent);
+  bool IsTimeRanged(const std::string& model_name) const;
 
   const Project& project_;
+  const std::map<std::string, SnapshotRecord>& snapshots_;
+  std::map<std::string, std::vector<IntervalVersionRecord>> parent_interval_versions_;
+  std::set<std::string> unknown_keys_;  // input keys of parents that need work (check)
   StateStore& state_;
   SourceScanner& scanner_;
   TimestampMs now_ms_;

@@ -13,6 +13,7 @@
 
 #include "base/cron.h"
 #include "base/hash.h"
+#include "base/text.h"
 #include "project/analysis_cache.h"
 #include "project/dag.h"
 #include "project/model_parser.h"
@@ -42,12 +43,18 @@ Result<std::vector<std::string>> ListModelFiles(const fs::path& project_dir) {
   const std::string prefix = project_dir.generic_string() + "/";
   for (fs::recursive_directory_iterator it(models_dir, error), end; it != end && !error;
        it.increment(error)) {
-    if (!it->is_regular_file() || it->path().extension() != ".sql") continue;
+    if (it->path().extension() != ".sql") continue;
+    std::error_code file_error;
+    bool regular = it->is_regular_file(file_error);
+    if (file_error) {
+      return Status::IoError("cannot read " + it->path().string() + ": " + file_error.message());
+    }
+    if (!regular) continue;
     // Paths under models_dir start with project_dir: strip it (fs::relative would
     // resolve symlinks, a system call per file).
     std::string path = it->path().generic_string();
     files.push_back(path.rfind(prefix, 0) == 0 ? path.substr(prefix.size())
-                                               : fs::relative(it->path(), project_dir).generic_string());
+                                               : it->path().lexically_relative(project_dir).generic_string());
     if (files.size() > kMaxModels) return Status::InvalidInput("too many model files");
   }
   if (error) return Status::IoError("cannot list " + models_dir.string() + ": " + error.message());
@@ -66,6 +73,13 @@ std::string VariablesKey(const ProjectConfig& config) {
 Status ReadModel(const ProjectConfig& config, const std::string& relative_path, Model* model) {
   fs::path absolute = fs::path(config.project_dir) / relative_path;
   MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(absolute));
+  if (std::optional<size_t> bad = FindInvalidUtf8(content)) {
+    SourceLocation where = LocationAt({relative_path, 1, 1}, content, *bad);
+    char byte[8];
+    std::snprintf(byte, sizeof(byte), "0x%02x", static_cast<unsigned char>(content[*bad]));
+    return Status::InvalidInput(where.ToString() + ": the file is not valid UTF-8 (byte " +
+                                byte + "); save it as UTF-8");
+  }
   MATERIA_ASSIGN_OR_RETURN(model->definition, ParseModelFile(relative_path, content));
   ModelDefinition& definition = model->definition;
   if (!definition.cron.empty()) {
@@ -80,7 +94,7 @@ Status ReadModel(const ProjectConfig& config, const std::string& relative_path, 
     auto seed_content = ReadFile(seed);
     if (!seed_content.ok()) {
       return Status::InvalidInput(definition.header_location.ToString() + ": seed file " +
-                                  fs::relative(seed, config.project_dir).lexically_normal().string() +
+                                  seed.lexically_normal().lexically_relative(config.project_dir).string() +
                                   " does not exist");
     }
     model->seed_content_hash = Sha256Hex(*seed_content);

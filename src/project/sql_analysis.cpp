@@ -62,6 +62,21 @@ bool FoldConstantStrings(const Json& node, std::vector<std::string>* out) {
   return false;
 }
 
+// True when a table name is really a file DuckDB will read ("data/x.csv", "*.parquet").
+bool LooksLikeFile(const std::string& name) {
+  if (name.find('/') != std::string::npos || name.find('*') != std::string::npos) return true;
+  static const char* kExtensions[] = {".csv", ".tsv", ".parquet", ".json", ".jsonl",
+                                      ".ndjson", ".gz", ".zst", ".txt"};
+  std::string lower = Lower(name);
+  for (const char* extension : kExtensions) {
+    std::string suffix(extension);
+    if (lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Collects what a parse tree reads. CTE names are gathered for the whole query, so a
 // CTE shadows an unqualified table of the same name anywhere in it.
 class TreeWalker {
@@ -93,8 +108,13 @@ class TreeWalker {
     }
     const std::string type = Text(node, "type");
     if (type == "BASE_TABLE" && node.contains("table_name")) {
-      tables.emplace_back(Lower(Text(node, "schema_name")),
-                          Lower(Text(node, "table_name")));
+      std::string schema = Text(node, "schema_name");
+      std::string table = Text(node, "table_name");
+      if (schema.empty() && LooksLikeFile(table)) {  // FROM 'data/x.csv': DuckDB reads the file
+        sources.push_back({"scan", {table}});
+        return;
+      }
+      tables.emplace_back(Lower(schema), Lower(table));
     } else if (type == "TABLE_FUNCTION" && node.contains("function")) {
       VisitTableFunction(node["function"]);
     }

@@ -3,16 +3,12 @@
 #include <filesystem>
 
 #include "base/hash.h"
+#include "base/text.h"
 #include "plan/snapshot.h"
 
 namespace materia {
 
 namespace {
-
-std::string FirstLine(const std::string& text) {
-  size_t newline = text.find('\n');
-  return newline == std::string::npos ? text : text.substr(0, newline);
-}
 
 // Runs `statements` in one transaction; rolls back on the first error.
 Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements) {
@@ -166,10 +162,18 @@ Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, co
         EvaluateBatch(context, model, snapshot, work.batches[i], work.batch_input_versions[i]));
   }
   std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
-  int64_t rows = 0;
-  if (!work.batches.empty()) {
-    MATERIA_ASSIGN_OR_RETURN(rows, CountRows(*context.connection, table));
+  if (work.batches.empty()) {
+    // Nothing is due yet: create the table empty so that children can read it.
+    MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule,
+                             ScheduleOf(model, context.project->config, context.now_ms));
+    MATERIA_ASSIGN_OR_RETURN(std::string query,
+                             RenderForExecution(context, model, snapshot, schedule.start_ms,
+                                                schedule.start_ms));
+    MATERIA_RETURN_IF_ERROR(RunTransaction(
+        *context.connection, {"CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" +
+                              query + ") AS materia_source LIMIT 0"}));
   }
+  MATERIA_ASSIGN_OR_RETURN(int64_t rows, CountRows(*context.connection, table));
   MATERIA_ASSIGN_OR_RETURN(IntervalSet done, context.state->GetIntervals(snapshot.name, snapshot.version));
   MATERIA_ASSIGN_OR_RETURN(auto versions, context.state->GetIntervalVersions(snapshot.name, snapshot.version));
   Hasher hasher;
@@ -210,7 +214,7 @@ Result<EvaluationResult> EvaluateModel(const EvaluationContext& context, const M
                                         : EvaluateWhole(context, model, snapshot, work);
   if (!result.ok()) {
     return Status::DatabaseError(model.definition.path + ": " +
-                                 FirstLine(result.status().message()));
+                                 OneLine(result.status().message()));
   }
   return result;
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/hash.h"
+#include "base/text.h"
 #include "plan/needs_work.h"
 #include "plan/snapshot.h"
 #include "plan/source_version.h"
@@ -97,7 +98,7 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
   outcome.name = model.name();
   auto started = std::chrono::steady_clock::now();
   const SnapshotRecord& snapshot = snapshots.at(model.name());
-  WorkDecider decider(project, state, *worker.scanner, options.now_ms);
+  WorkDecider decider(project, snapshots, state, *worker.scanner, options.now_ms);
   auto exists = PhysicalObjectExists(*worker.connection, model.name(), snapshot.version);
   if (!exists.ok()) {
     outcome.action = "failed";
@@ -107,7 +108,7 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
   auto work = decider.Decide(model, snapshot, parent_versions, !*exists);
   if (!work.ok()) {
     outcome.action = "failed";
-    outcome.error = work.status().message();
+    outcome.error = model.definition.path + ": " + OneLine(work.status().message());
     return outcome;
   }
   outcome.reasons = work->reasons;

@@ -4,6 +4,31 @@
 
 namespace materia {
 
+namespace {
+
+// Re-points the views of the models that ran (or were checked up to date) and whose
+// snapshot the environment already uses: a rebuilt table may have new columns, and a
+// view binds the columns of the table it was created on. Failed models keep theirs.
+Status RepointViews(std::shared_ptr<DuckDatabase> warehouse, const std::string& environment,
+                    const EnvironmentRecord& current,
+                    const std::map<std::string, SnapshotRecord>& snapshots,
+                    const ExecuteSummary& summary) {
+  std::map<std::string, SnapshotRecord> healthy;
+  for (const ModelOutcome& outcome : summary.outcomes) {
+    if (outcome.action != "ran" && outcome.action != "skipped") continue;
+    auto target = snapshots.find(outcome.name);
+    auto used = current.snapshots.find(outcome.name);
+    if (target == snapshots.end() || used == current.snapshots.end()) continue;
+    if (used->second.version != target->second.version) continue;
+    healthy.emplace(outcome.name, target->second);
+  }
+  if (healthy.empty()) return Status::Ok();
+  MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection, DuckConnection::Connect(warehouse));
+  return PromoteViews(*connection, environment, healthy, {});
+}
+
+}  // namespace
+
 Result<ExecuteSummary> ApplyPlan(const Project& project, StateStore& state,
                                  std::shared_ptr<DuckDatabase> warehouse, const Plan& plan,
                                  ExecuteOptions options) {
@@ -16,7 +41,15 @@ Result<ExecuteSummary> ApplyPlan(const Project& project, StateStore& state,
   options.environment = plan.environment;
   MATERIA_ASSIGN_OR_RETURN(ExecuteSummary summary,
                            Execute(project, state, warehouse, plan.snapshots, options));
-  if (summary.failed > 0) return summary;
+  if (summary.failed > 0) {
+    // The environment stays as it was, but tables it shares with the plan may have
+    // been rebuilt: keep its views bound to them.
+    if (plan.previous) {
+      MATERIA_RETURN_IF_ERROR(RepointViews(warehouse, plan.environment, *plan.previous,
+                                           plan.snapshots, summary));
+    }
+    return summary;
+  }
 
   std::vector<std::string> removed;
   for (const ModelChange& change : plan.changes) {
@@ -54,12 +87,9 @@ Result<ExecuteSummary> RunEnvironment(const Project& project, StateStore& state,
   options.environment = plan.environment;
   MATERIA_ASSIGN_OR_RETURN(ExecuteSummary summary,
                            Execute(project, state, warehouse, plan.snapshots, options));
-  if (summary.failed == 0) {
-    // Views are cheap to re-point; doing it heals a warehouse that lost them.
-    MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
-                             DuckConnection::Connect(warehouse));
-    MATERIA_RETURN_IF_ERROR(PromoteViews(*connection, plan.environment, plan.snapshots, {}));
-  }
+  // Views are cheap to re-point; doing it also heals a warehouse that lost them.
+  MATERIA_RETURN_IF_ERROR(
+      RepointViews(warehouse, plan.environment, *plan.previous, plan.snapshots, summary));
   return summary;
 }
 

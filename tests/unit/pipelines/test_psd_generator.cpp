@@ -1,6 +1,7 @@
 // Tests of the PSD Online data generator: the exact format of the real file, the
 // supply/demand identities, determinism, scaling, revisions between releases, the
-// files it writes and its errors.
+// files it writes and its errors, and that its magnitudes look like the real world's
+// (leaders, trade directions, yields, growth).
 
 #include "pipelines/psd_generator.h"
 
@@ -99,6 +100,12 @@ const std::string& SmallRelease() {
 const std::vector<Row>& SmallRows() {
   static const std::vector<Row> rows = ParseRows(SmallRelease());
   return rows;
+}
+
+// A release ten times larger, where series are long and more countries report.
+const std::string& MediumRelease() {
+  static const std::string text = Release(0.1, 2026, 8);
+  return text;
 }
 
 using YearKey = std::tuple<std::string, std::string, int>;  // commodity, country, year
@@ -345,9 +352,204 @@ TEST(PsdGenerator, RowsGrowAboutLinearlyWithScale) {
   const double small = static_cast<double>(SmallRows().size());
   EXPECT_GT(small, 15000);
   EXPECT_LT(small, 30000);
-  const double larger = static_cast<double>(Lines(Release(0.1, 2026, 8)).size() - 1);
+  const double larger = static_cast<double>(Lines(MediumRelease()).size() - 1);
   EXPECT_GT(larger / small, 8.0);
   EXPECT_LT(larger / small, 12.0);
+}
+
+// ---------------------------------------------------------------- magnitudes
+
+constexpr char kCorn[] = "0440000";
+constexpr char kWheat[] = "0410000";
+constexpr char kSoybeans[] = "2222000";
+
+// The rows of a release for the balance lines the magnitude tests read; the other
+// lines are not parsed.
+std::vector<Row> BalanceRows(const std::string& text) {
+  static const char* const kKept[] = {",\"Production\",", ",\"Area Harvested\",",
+                                      ",\"Yield\",", ",\"Imports\",", ",\"Exports\","};
+  std::string kept = std::string(kHeader) + "\n";
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) {
+    for (const char* part : kKept) {
+      if (line.find(part) == std::string::npos) continue;
+      kept += line + "\n";
+      break;
+    }
+  }
+  return ParseRows(kept);
+}
+
+// Values of one attribute of one commodity in one market year, by country code.
+std::map<std::string, double> ByCountry(const std::vector<Row>& rows, const std::string& code,
+                                        int attribute_id, int market_year) {
+  std::map<std::string, double> values;
+  for (const Row& row : rows) {
+    if (row.commodity_code == code && row.attribute_id == attribute_id &&
+        row.market_year == market_year) {
+      values[row.country_code] = row.value;
+    }
+  }
+  return values;
+}
+
+// The `count` largest producers of a commodity in a market year.
+std::set<std::string> TopProducers(const std::vector<Row>& rows, const std::string& code,
+                                   int market_year, size_t count) {
+  std::vector<std::pair<double, std::string>> ranked;
+  for (const auto& [country, value] : ByCountry(rows, code, 28, market_year)) {
+    ranked.push_back({value, country});
+  }
+  std::sort(ranked.rbegin(), ranked.rend());
+  std::set<std::string> top;
+  for (size_t i = 0; i < count && i < ranked.size(); i++) top.insert(ranked[i].second);
+  return top;
+}
+
+bool Includes(const std::set<std::string>& set, const std::set<std::string>& subset) {
+  return std::includes(set.begin(), set.end(), subset.begin(), subset.end());
+}
+
+std::string Joined(const std::set<std::string>& set) {
+  std::string text;
+  for (const std::string& item : set) text += item + " ";
+  return text;
+}
+
+// The real world's three largest producers (around 2024): corn the United States,
+// China and Brazil; wheat China, the EU and India; soybeans Brazil, the United States
+// and Argentina. The demo's release (seed 42) has exactly them on top; with other seeds
+// a bad harvest may push one of them down a place.
+TEST(PsdGenerator, TheLargestProducersAreTheRealOnes) {
+  const std::vector<std::pair<std::string, std::set<std::string>>> leaders = {
+      {kCorn, {"BR", "CH", "US"}}, {kWheat, {"CH", "E4", "IN"}}, {kSoybeans, {"AR", "BR", "US"}}};
+  for (uint64_t seed : {42, 7, 2024}) {
+    const std::vector<Row> rows = BalanceRows(Release(0.02, 2026, 8, seed));
+    for (const auto& [code, real] : leaders) {
+      const std::set<std::string> top = TopProducers(rows, code, 2026, seed == 42 ? 3 : 4);
+      EXPECT_TRUE(Includes(top, real))
+          << code << " seed " << seed << ": top producers " << Joined(top);
+    }
+  }
+}
+
+// Approximate production of the real world leader of each major commodity, in its
+// sheet's unit: corn (United States), wheat (China), rice (India), soybeans (Brazil),
+// soybean meal and oil (China), palm oil (Indonesia), barley (EU), sorghum (United
+// States), cotton (China, 1000 480 lb bales), sugar (Brazil), coffee (Brazil, 1000 60
+// KG bags), beef (United States), pork (China), chicken (United States), fluid milk
+// (India).
+const std::map<std::string, double>& LeaderLevels() {
+  static const std::map<std::string, double> levels = {
+      {kCorn, 380000},     {kWheat, 140000},    {"0422110", 150000}, {kSoybeans, 169000},
+      {"0813100", 78000},  {"4232000", 18000},  {"4243000", 47000},  {"0430000", 50000},
+      {"0459200", 8700},   {"2631000", 28000},  {"0612000", 44000},  {"0711100", 65000},
+      {"0111000", 12300},  {"0113000", 57000},  {"0115000", 21500},  {"0223000", 215000}};
+  return levels;
+}
+
+TEST(PsdGenerator, NoCountryProducesFarMoreThanTheRealLeader) {
+  // At 0.2 countries the generator's facts do not list report too.
+  const std::vector<Row> rows = BalanceRows(Release(0.2, 2026, 8));
+  std::map<std::string, double> largest;
+  std::map<std::string, double> largest_latest;
+  for (const Row& row : rows) {
+    auto level = LeaderLevels().find(row.commodity_code);
+    if (row.attribute_id != 28 || level == LeaderLevels().end()) continue;
+    EXPECT_LE(row.value, 1.25 * level->second) << row.line;
+    largest[row.commodity_code] = std::max(largest[row.commodity_code], row.value);
+    if (row.market_year == 2026) {
+      largest_latest[row.commodity_code] = std::max(largest_latest[row.commodity_code], row.value);
+    }
+  }
+  for (const auto& [code, level] : LeaderLevels()) {
+    EXPECT_GE(largest_latest[code], 0.6 * level) << code << ": the leader is too small";
+  }
+}
+
+TEST(PsdGenerator, TradeFlowsFromTheRealExportersToTheRealImporters) {
+  const std::vector<Row> rows = BalanceRows(Release(0.02, 2026, 8));
+  auto exports = [&](const std::string& code) { return ByCountry(rows, code, 88, 2026); };
+  auto imports = [&](const std::string& code) { return ByCountry(rows, code, 57, 2026); };
+  for (const std::string country : {"US", "BR", "AR"}) {
+    EXPECT_GT(exports(kCorn)[country], 15000) << "corn " << country;
+    EXPECT_GT(exports(kCorn)[country], 10 * imports(kCorn)[country]) << "corn " << country;
+  }
+  EXPECT_GT(imports(kCorn)["MX"], 10000);
+  EXPECT_GT(imports(kSoybeans)["CH"], 70000);
+  EXPECT_GT(exports(kSoybeans)["BR"], 50000);
+  EXPECT_GT(exports(kSoybeans)["US"], 25000);
+  for (const std::string country : {"RS", "CA", "AS"}) {
+    EXPECT_GT(exports(kWheat)[country], 10000) << "wheat " << country;
+  }
+}
+
+// Yields in MT/HA: the United States grows about 11 tons of corn a hectare, the world
+// about 3.5 of wheat and 2.8 of soybeans; no country is far above the best growers.
+TEST(PsdGenerator, YieldsArePlausibleAndProductionIsAreaTimesYield) {
+  const std::vector<Row> rows = BalanceRows(MediumRelease());
+  const std::vector<std::tuple<std::string, double, double, double>> crops = {
+      // code, highest yield, world average low and high
+      {kCorn, 13.5, 4.5, 7.5}, {kWheat, 10, 2.8, 4.5}, {kSoybeans, 4.5, 2.2, 3.6}};
+  for (const auto& [code, highest, average_low, average_high] : crops) {
+    double production = 0;
+    double area = 0;
+    for (const auto& [country, yield] : ByCountry(rows, code, 184, 2026)) {
+      EXPECT_LE(yield, highest) << code << " " << country;
+      const double country_area = ByCountry(rows, code, 4, 2026)[country];
+      const double country_production = ByCountry(rows, code, 28, 2026)[country];
+      if (country_area > 0) {
+        EXPECT_NEAR(yield, country_production / country_area, 0.006) << code << " " << country;
+      }
+      production += country_production;
+      area += country_area;
+    }
+    ASSERT_GT(area, 0) << code;
+    EXPECT_GE(production / area, average_low) << code;
+    EXPECT_LE(production / area, average_high) << code;
+  }
+  const double us_corn = ByCountry(rows, kCorn, 184, 2026)["US"];
+  EXPECT_GE(us_corn, 8.5);
+  EXPECT_LE(us_corn, 12.5);
+  for (const Row& row : rows) {
+    if (row.attribute_id == 184 && row.unit_id == 26) {
+      ASSERT_LE(row.value, 13.5) << row.line;
+    }
+  }
+}
+
+// Production grows towards today's level: well below it decades ago, with an
+// occasional bad harvest in between.
+TEST(PsdGenerator, HistoryGrowsTowardsTodaysLevelWithSomeBadYears) {
+  const std::vector<Row> rows = BalanceRows(MediumRelease());
+  const std::vector<std::pair<std::string, std::string>> series = {
+      {kCorn, "US"}, {kCorn, "BR"}, {kWheat, "IN"}, {kSoybeans, "BR"}, {kSoybeans, "AR"}};
+  for (const auto& [code, country] : series) {
+    std::map<int, double> production;
+    for (const Row& row : rows) {
+      if (row.commodity_code == code && row.country_code == country && row.attribute_id == 28) {
+        production[row.market_year] = row.value;
+      }
+    }
+    ASSERT_FALSE(production.empty()) << code << " " << country;
+    EXPECT_LE(production.begin()->first, 1995) << code << " " << country;
+    EXPECT_LT(production.begin()->second, 0.7 * production.rbegin()->second)
+        << code << " " << country;
+  }
+  int years = 0;
+  int bad_years = 0;
+  const auto all = ByYear(rows);
+  for (const auto& [key, values] : all) {
+    if (std::get<0>(key) != kCorn && std::get<0>(key) != kWheat) continue;
+    auto previous = all.find({std::get<0>(key), std::get<1>(key), std::get<2>(key) - 1});
+    const double yield = Get(values, 184);
+    if (previous == all.end() || Get(previous->second, 184) <= 0 || yield <= 0) continue;
+    years++;
+    if (yield < 0.85 * Get(previous->second, 184)) bad_years++;
+  }
+  ASSERT_GT(years, 500);
+  EXPECT_GT(bad_years, 0);
+  EXPECT_LT(bad_years, years / 10);
 }
 
 using RowKey = std::tuple<std::string, std::string, int, int>;
@@ -375,7 +577,21 @@ TEST(PsdGenerator, ConsecutiveReleasesDifferOnlyInRecentRevisedYears) {
     EXPECT_EQ(row.calendar_year * 100 + row.month, 202608) << row.line;
   }
   EXPECT_GT(changed, 0u);
-  EXPECT_LT(changed, august.size() / 10);
+  // A small release always holds each commodity's leaders, so its series are short and
+  // a larger share of its rows is recent.
+  EXPECT_LT(changed, august.size() / 4);
+}
+
+// Like the real file, releases whose series are long differ in a few percent of rows.
+TEST(PsdGenerator, LargerReleasesDifferInAFewPercentOfTheirRows) {
+  const std::vector<std::string> july = Lines(Release(0.1, 2026, 7));
+  const std::vector<std::string> august = Lines(MediumRelease());
+  ASSERT_EQ(july.size(), august.size());
+  const std::set<std::string> before(july.begin(), july.end());
+  size_t changed = 0;
+  for (const std::string& line : august) changed += before.count(line) == 0 ? 1 : 0;
+  EXPECT_GT(changed, 0u);
+  EXPECT_LT(changed, august.size() / 15);
 }
 
 TEST(PsdGenerator, MayReleaseAddsTheNewMarketYear) {

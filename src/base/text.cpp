@@ -1,0 +1,50 @@
+#include "base/text.h"
+
+namespace materia {
+
+namespace {
+
+bool IsNoise(std::string_view line) {
+  size_t first = line.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return true;  // blank
+  line.remove_prefix(first);
+  if (line.rfind("LINE ", 0) == 0) return true;     // the query excerpt
+  return line.find_first_not_of("^ \t") == std::string_view::npos;  // the caret
+}
+
+}  // namespace
+
+std::string OneLine(std::string_view message, size_t max_length) {
+  std::string out;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string_view::npos) end = message.size();
+    std::string_view line = message.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!IsNoise(line)) {
+      size_t first = line.find_first_not_of(" \t");
+      out += (out.empty() ? "" : "; ") + std::string(line.substr(first));
+    }
+    start = end + 1;
+  }
+  if (out.size() > max_length && max_length > 3) out = out.substr(0, max_length - 3) + "...";
+  return out;
+}
+
+std::optional<size_t> FindInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    if (length == 2 && c < 0xc2) return i;  // overlong
+    for (size_t k = 1; k < length; k++) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return i;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+}  // namespace materia

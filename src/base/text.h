@@ -1,0 +1,20 @@
+// Small text utilities shared by the layers: error messages made one line, and UTF-8
+// validation. Pure functions; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace materia {
+
+// Makes a possibly multi-line message (DuckDB's errors carry context lines, carets and
+// hints) one line: drops empty lines, caret lines and "LINE n:" excerpts, joins the
+// rest with "; ", and cuts the result at `max_length` characters with "...".
+std::string OneLine(std::string_view message, size_t max_length = 400);
+
+// The offset of the first byte of `text` that is not valid UTF-8, or std::nullopt.
+std::optional<size_t> FindInvalidUtf8(std::string_view text);
+
+}  // namespace materia

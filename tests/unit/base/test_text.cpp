@@ -1,0 +1,28 @@
+#include "base/text.h"
+
+#include <gtest/gtest.h>
+
+namespace materia {
+namespace {
+
+TEST(OneLine, DropsContextLinesAndJoinsTheRest) {
+  EXPECT_EQ(OneLine("Parser Error: syntax error at or near \"t\"\n\nLINE 1: SELECT x FORM t\n"
+                    "                      ^"),
+            "Parser Error: syntax error at or near \"t\"");
+  EXPECT_EQ(OneLine("Invalid Input Error: CSV Error on Line: 2\nOriginal Line: 1,oops\n"
+                    "Expected Number of Columns: 2 Found: 3"),
+            "Invalid Input Error: CSV Error on Line: 2; Original Line: 1,oops; "
+            "Expected Number of Columns: 2 Found: 3");
+  EXPECT_EQ(OneLine("plain"), "plain");
+  EXPECT_EQ(OneLine(std::string(500, 'x'), 10), "xxxxxxx...");
+}
+
+TEST(FindInvalidUtf8, FindsTheFirstBadByte) {
+  EXPECT_FALSE(FindInvalidUtf8("café ☕ 𝄞").has_value());
+  EXPECT_EQ(FindInvalidUtf8("caf\xe9 x"), 3u);     // Latin-1 é
+  EXPECT_EQ(FindInvalidUtf8("ab\xc0\xaf"), 2u);    // overlong
+  EXPECT_EQ(FindInvalidUtf8("ab\xe2\x98"), 2u);    // truncated
+}
+
+}  // namespace
+}  // namespace materia
