@@ -93,7 +93,13 @@ Result<std::vector<SourceFile>> SourceScanner::Files(const SourceReference& sour
       file.size = static_cast<int64_t>(info.st_size);
       file.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
                       info.st_mtim.tv_nsec;
-      file.date = DateFromPath(file.path);
+      // A date in the part the glob matched wins over one in the fixed directories
+      // above it (an absolute path that happens to hold a date).
+      size_t fixed = glob.find_first_of("*?[{");
+      fixed = glob.rfind('/', fixed == std::string::npos ? glob.size() : fixed);
+      fixed = fixed == std::string::npos ? 0 : fixed;
+      if (file.path.compare(0, fixed, glob, 0, fixed) == 0) file.date = DateFromPath(file.path.substr(fixed));
+      if (!file.date) file.date = DateFromPath(file.path);
       files.push_back(std::move(file));
       if (files.size() > kMaxFilesPerSource) {
         return Status::InvalidInput("source " + key + " matches too many files");

@@ -1,5 +1,7 @@
 #include "project/analysis_cache.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -81,7 +83,7 @@ void AnalysisCache::Save() {
   std::error_code error;
   fs::create_directories(fs::path(path_).parent_path(), error);
   if (error) return;
-  std::string temporary = path_ + ".tmp";
+  std::string temporary = path_ + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temporary, std::ios::trunc);
     if (!out) return;

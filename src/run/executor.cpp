@@ -229,8 +229,16 @@ Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
 
   int threads = std::clamp(options.threads, 1, kMaxThreads);
   threads = std::max(1, std::min<int>(threads, static_cast<int>(project.models.size())));
-  MATERIA_ASSIGN_OR_RETURN(std::vector<Worker> workers, MakeWorkers(warehouse, threads));
-  MATERIA_RETURN_IF_ERROR(CreatePhysicalSchemas(*workers[0].connection, project));
+  auto workers = MakeWorkers(warehouse, threads);
+  Status ready = workers.ok() ? CreatePhysicalSchemas(*(*workers)[0].connection, project)
+                              : workers.status();
+  if (!ready.ok()) {
+    run.status = "failed";
+    run.finished_ms = NowMs();
+    run.error = OneLine(ready.message());
+    (void)state.PutRun(run);  // the set-up error is what the user needs to see
+    return ready;
+  }
 
   Scheduler scheduler;
   scheduler.outcomes.resize(project.models.size());
@@ -242,7 +250,7 @@ Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; t++) {
     pool.emplace_back([&, t] {
-      WorkerLoop(project, state, snapshots, options, summary.run_id, workers[t], scheduler);
+      WorkerLoop(project, state, snapshots, options, summary.run_id, (*workers)[t], scheduler);
     });
   }
   for (std::thread& thread : pool) thread.join();
