@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -125,14 +126,35 @@ bool IsAdditiveChange(SqlAnalyzer& analyzer, const std::string& old_query,
 
 namespace {
 
+// Every snapshot in state, read once: a plan of many models asks about each of them.
+class SnapshotIndex {
+ public:
+  static Result<SnapshotIndex> Load(StateStore& state) {
+    SnapshotIndex index;
+    MATERIA_ASSIGN_OR_RETURN(std::vector<SnapshotRecord> snapshots, state.ListSnapshots());
+    for (SnapshotRecord& snapshot : snapshots) {
+      std::string key = snapshot.name + '\n' + snapshot.fingerprint;
+      index.snapshots_.emplace(std::move(key), std::move(snapshot));
+    }
+    return index;
+  }
+  std::optional<SnapshotRecord> Find(const std::string& name, const std::string& fingerprint) const {
+    auto found = snapshots_.find(name + '\n' + fingerprint);
+    if (found == snapshots_.end()) return std::nullopt;
+    return found->second;
+  }
+
+ private:
+  std::unordered_map<std::string, SnapshotRecord> snapshots_;
+};
+
 // Decides the version of `target` (a model of the new project) given the environment's
 // previous snapshot, and records the change. `breaking_upstream` tells whether any
 // parent's change forces a rebuild.
-Status DecideVersion(StateStore& state, SqlAnalyzer& analyzer,
+Status DecideVersion(const SnapshotIndex& known, SqlAnalyzer& analyzer,
                      const std::optional<SnapshotRecord>& previous, bool breaking_upstream,
                      SnapshotRecord* target, ModelChange* change) {
-  MATERIA_ASSIGN_OR_RETURN(std::optional<SnapshotRecord> existing,
-                           state.GetSnapshot(target->name, target->fingerprint));
+  std::optional<SnapshotRecord> existing = known.Find(target->name, target->fingerprint);
   if (!previous) {
     change->type = ChangeType::kAdded;
   } else if (previous->fingerprint == target->fingerprint) {
@@ -181,6 +203,7 @@ Result<Plan> BuildPlan(const Project& project, StateStore& state, const std::str
   plan.environment = environment;
   MATERIA_ASSIGN_OR_RETURN(plan.previous, state.GetEnvironment(environment));
   plan.snapshots = ComputeSnapshots(project);
+  MATERIA_ASSIGN_OR_RETURN(SnapshotIndex known, SnapshotIndex::Load(state));
   std::set<std::string> breaking;  // models whose change forces children to rebuild
   for (const Model& model : project.models) {
     SnapshotRecord& target = plan.snapshots.at(model.name());
@@ -188,14 +211,14 @@ Result<Plan> BuildPlan(const Project& project, StateStore& state, const std::str
     if (plan.previous) {
       auto found = plan.previous->snapshots.find(model.name());
       if (found != plan.previous->snapshots.end()) {
-        MATERIA_ASSIGN_OR_RETURN(previous, state.GetSnapshot(model.name(), found->second.fingerprint));
+        previous = known.Find(model.name(), found->second.fingerprint);
       }
     }
     bool breaking_upstream = false;
     for (const std::string& parent : model.parents) breaking_upstream |= breaking.count(parent) > 0;
     ModelChange change;
     change.name = model.name();
-    MATERIA_RETURN_IF_ERROR(DecideVersion(state, analyzer, previous, breaking_upstream, &target, &change));
+    MATERIA_RETURN_IF_ERROR(DecideVersion(known, analyzer, previous, breaking_upstream, &target, &change));
     if (change.type != ChangeType::kUnchanged && change.category != "non-breaking") {
       breaking.insert(model.name());
     }
