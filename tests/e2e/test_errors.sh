@@ -102,6 +102,13 @@ run_materia -p proj plan --auto-apply
 expect_code 2 "unwritable warehouse"
 if grep -qE '^error: cannot open DuckDB database /proc/materia/warehouse.duckdb' <<<"$ERR"; then ok; else fail "unwritable message: $ERR"; fi
 
+# An unwritable state store path: one line naming it.
+new_project
+touch proj/.materia
+run_materia -p proj plan
+expect_code 2 "unwritable state directory"
+expect_err "error: cannot create directory .materia: Not a directory" "unwritable state message"
+
 # A failing model keeps what was committed: prod stays as it was.
 new_project
 run_materia -p proj plan --auto-apply
