@@ -10,15 +10,6 @@ namespace materia {
 
 namespace {
 
-std::string PlanReason(const ModelChange& change) {
-  switch (change.type) {
-    case ChangeType::kAdded: return "new model";
-    case ChangeType::kDirectlyModified: return "code changed (" + change.category + ")";
-    case ChangeType::kIndirectlyModified: return "upstream code changed (" + change.category + ")";
-    default: return "";
-  }
-}
-
 void AddModel(CheckReport& report, const Model& model, std::vector<std::string> reasons,
               const ModelWork* work) {
   CheckModel entry;
@@ -62,7 +53,7 @@ Result<CheckReport> CheckEnvironment(const Project& project, StateStore* state,
       if (!decided.ok()) return decided.status().WithPrefix(model.definition.path);
       ModelWork work = std::move(decided).value();
       std::vector<std::string> reasons;
-      std::string plan_reason = PlanReason(plan.changes[i]);
+      std::string plan_reason = ChangeReason(plan.changes[i]);
       if (!plan_reason.empty()) reasons.push_back(plan_reason);
       for (const std::string& reason : work.reasons) {
         if (!(reason == "not built yet" && !plan_reason.empty())) reasons.push_back(reason);

@@ -80,6 +80,15 @@ const char* ChangeTypeName(ChangeType type) {
   return "unchanged";
 }
 
+std::string ChangeReason(const ModelChange& change) {
+  switch (change.type) {
+    case ChangeType::kAdded: return "new model";
+    case ChangeType::kDirectlyModified: return "code changed (" + change.category + ")";
+    case ChangeType::kIndirectlyModified: return "upstream code changed (" + change.category + ")";
+    default: return "";
+  }
+}
+
 bool Plan::HasChanges() const {
   for (const ModelChange& change : changes) {
     if (change.type != ChangeType::kUnchanged) return true;

@@ -25,6 +25,11 @@ enum class ChangeType { kAdded, kRemoved, kDirectlyModified, kIndirectlyModified
 
 const char* ChangeTypeName(ChangeType type);  // "added", "removed", ...
 
+struct ModelChange;
+// Why the change makes a model need work: "new model", "code changed (breaking)",
+// "upstream code changed (non-breaking)"; "" for unchanged and removed models.
+std::string ChangeReason(const ModelChange& change);
+
 struct ModelChange {
   std::string name;
   ChangeType type = ChangeType::kUnchanged;

@@ -51,6 +51,7 @@ struct Scheduler {
   std::vector<ModelOutcome> outcomes;
   std::map<std::string, std::string> data_versions;  // models finished with a known version
   std::set<std::string> broken;                      // failed or upstream failed
+  std::set<std::string> running;                     // being evaluated now
   size_t finished = 0;
   Status fatal;
 };
@@ -78,15 +79,33 @@ Result<bool> PhysicalObjectExists(DuckConnection& connection, const std::string&
   return false;
 }
 
-void PrintProgress(const ExecuteOptions& options, size_t done, size_t total, const ModelOutcome& outcome) {
+// On a terminal: one line per finished model, then a status line (overwritten) naming
+// the models running now, so a long model shows what it is waiting on.
+void PrintProgress(const ExecuteOptions& options, size_t done, size_t total,
+                   const ModelOutcome* finished, const std::set<std::string>& running) {
   if (!options.progress) return;
-  std::string detail = outcome.action == "ran"
-                           ? std::to_string(outcome.rows) + " rows, " +
-                                 std::to_string(outcome.seconds).substr(0, 5) + "s"
-                           : outcome.action == "skipped" ? "up to date" : outcome.error;
-  if (detail.size() > 160) detail = detail.substr(0, 157) + "...";
-  std::fprintf(stderr, "\r\033[K[%zu/%zu] %-8s %s  %s\n", done, total, outcome.action.c_str(),
-               outcome.name.c_str(), detail.c_str());
+  if (finished) {
+    std::string detail = finished->action == "ran"
+                             ? (finished->rows < 0 ? std::string("view")
+                                                   : std::to_string(finished->rows) + " rows")
+                             : finished->action == "skipped" ? "up to date" : finished->error;
+    if (finished->action == "ran") {
+      char seconds[32];
+      std::snprintf(seconds, sizeof(seconds), ", %.2fs", finished->seconds);
+      detail += seconds;
+    }
+    if (detail.size() > 160) detail = detail.substr(0, 157) + "...";
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %-8s %s  %s\n", done, total,
+                 finished->action.c_str(), finished->name.c_str(), detail.c_str());
+  }
+  if (running.empty()) {
+    std::fprintf(stderr, "\r\033[K");
+    return;
+  }
+  std::string names;
+  for (const std::string& name : running) names += (names.empty() ? "" : ", ") + name;
+  if (names.size() > 100) names = names.substr(0, 97) + "...";
+  std::fprintf(stderr, "\r\033[K[%zu/%zu] running %s", done, total, names.c_str());
 }
 
 ModelOutcome ProcessModel(const Project& project, StateStore& state,
@@ -112,6 +131,11 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
     return outcome;
   }
   outcome.reasons = work->reasons;
+  auto plan_reason = options.plan_reasons.find(model.name());
+  if (plan_reason != options.plan_reasons.end()) {
+    std::erase(outcome.reasons, std::string("not built yet"));
+    outcome.reasons.insert(outcome.reasons.begin(), plan_reason->second);
+  }
   if (!work->needs_work) {
     outcome.action = "skipped";
     outcome.reasons = {model.definition.kind == ModelKind::kView
@@ -151,6 +175,8 @@ void WorkerLoop(const Project& project, StateStore& state,
       if (scheduler.ready.empty()) return;
       index = scheduler.ready.front();
       scheduler.ready.pop_front();
+      scheduler.running.insert(project.models[index].name());
+      PrintProgress(options, scheduler.finished, total, nullptr, scheduler.running);
       for (const std::string& parent : project.models[index].parents) {
         upstream_broken |= scheduler.broken.count(parent) > 0;
         auto found = scheduler.data_versions.find(parent);
@@ -180,7 +206,8 @@ void WorkerLoop(const Project& project, StateStore& state,
     }
     scheduler.outcomes[index] = outcome;
     scheduler.finished++;
-    PrintProgress(options, scheduler.finished, total, outcome);
+    scheduler.running.erase(model.name());
+    PrintProgress(options, scheduler.finished, total, &outcome, scheduler.running);
     for (const std::string& child : model.children) {
       size_t child_index = project.index.at(child);
       if (--scheduler.pending_parents[child_index] == 0) scheduler.ready.push_back(child_index);

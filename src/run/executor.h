@@ -28,6 +28,8 @@ struct ExecuteOptions {
   int threads = 4;
   TimestampMs now_ms = 0;
   bool progress = false;  // live progress lines on stderr (a terminal)
+  // Why a plan builds a model ("code changed (breaking)"), shown instead of "not built yet".
+  std::map<std::string, std::string> plan_reasons;
 };
 
 struct ModelOutcome {

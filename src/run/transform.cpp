@@ -39,6 +39,10 @@ Result<ExecuteSummary> ApplyPlan(const Project& project, StateStore& state,
     MATERIA_RETURN_IF_ERROR(state.PutSnapshot(record));
   }
   options.environment = plan.environment;
+  for (const ModelChange& change : plan.changes) {
+    std::string reason = ChangeReason(change);
+    if (!reason.empty()) options.plan_reasons[change.name] = reason;
+  }
   MATERIA_ASSIGN_OR_RETURN(ExecuteSummary summary,
                            Execute(project, state, warehouse, plan.snapshots, options));
   if (summary.failed > 0) {
