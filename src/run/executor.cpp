@@ -52,6 +52,7 @@ struct Scheduler {
   std::map<std::string, std::string> data_versions;  // models finished with a known version
   std::set<std::string> broken;                      // failed or upstream failed
   std::set<std::string> running;                     // being evaluated now
+  std::set<std::string> objects;  // physical objects at the start; read-only once running
   size_t finished = 0;
   Status fatal;
 };
@@ -63,20 +64,26 @@ struct Worker {
   std::unique_ptr<SourceScanner> scanner;
 };
 
-// True when the snapshot's physical table or view is in the warehouse.
-Result<bool> PhysicalObjectExists(DuckConnection& connection, const std::string& model_name,
-                                  const std::string& version) {
-  auto [schema, table] = SplitModelName(model_name);
+// The physical tables and views in the warehouse, as "schema.name", read once per run
+// (a model's own object changes only when that model runs).
+Result<std::set<std::string>> PhysicalObjects(DuckConnection& connection) {
   MATERIA_ASSIGN_OR_RETURN(
       QueryResult result,
-      connection.QueryParams("SELECT count(*) FROM duckdb_tables() WHERE schema_name = $1 AND "
-                             "table_name = $2 UNION ALL SELECT count(*) FROM duckdb_views() "
-                             "WHERE schema_name = $1 AND view_name = $2",
-                             {PhysicalSchema(schema), PhysicalTableName(schema, table, version)}));
+      connection.Query("SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                       "WHERE schema_name LIKE 'materia\\_\\_%' ESCAPE '\\' UNION ALL "
+                       "SELECT schema_name || '.' || view_name FROM duckdb_views() "
+                       "WHERE schema_name LIKE 'materia\\_\\_%' ESCAPE '\\'"));
+  std::set<std::string> objects;
   for (const auto& row : result.rows) {
-    if (row[0] && *row[0] != "0") return true;
+    if (row[0]) objects.insert(*row[0]);
   }
-  return false;
+  return objects;
+}
+
+bool PhysicalObjectExists(const std::set<std::string>& objects, const std::string& model_name,
+                          const std::string& version) {
+  auto [schema, table] = SplitModelName(model_name);
+  return objects.count(PhysicalSchema(schema) + "." + PhysicalTableName(schema, table, version)) > 0;
 }
 
 // On a terminal: one line per finished model, then a status line (overwritten) naming
@@ -111,20 +118,15 @@ void PrintProgress(const ExecuteOptions& options, size_t done, size_t total,
 ModelOutcome ProcessModel(const Project& project, StateStore& state,
                           const std::map<std::string, SnapshotRecord>& snapshots,
                           const ExecuteOptions& options, const std::string& run_id, Worker& worker,
-                          const Model& model, const std::map<std::string, std::string>& parent_versions,
+                          const std::set<std::string>& objects, const Model& model, const std::map<std::string, std::string>& parent_versions,
                           std::optional<std::string>* data_version) {
   ModelOutcome outcome;
   outcome.name = model.name();
   auto started = std::chrono::steady_clock::now();
   const SnapshotRecord& snapshot = snapshots.at(model.name());
   WorkDecider decider(project, snapshots, state, *worker.scanner, options.now_ms);
-  auto exists = PhysicalObjectExists(*worker.connection, model.name(), snapshot.version);
-  if (!exists.ok()) {
-    outcome.action = "failed";
-    outcome.error = exists.status().message();
-    return outcome;
-  }
-  auto work = decider.Decide(model, snapshot, parent_versions, !*exists);
+  bool exists = PhysicalObjectExists(objects, model.name(), snapshot.version);
+  auto work = decider.Decide(model, snapshot, parent_versions, !exists);
   if (!work.ok()) {
     outcome.action = "failed";
     outcome.error = model.definition.path + ": " + OneLine(work.status().message());
@@ -191,8 +193,8 @@ void WorkerLoop(const Project& project, StateStore& state,
       outcome.action = "upstream failed";
       outcome.error = "not run: an upstream model failed";
     } else {
-      outcome = ProcessModel(project, state, snapshots, options, run_id, worker, model,
-                             parent_versions, &data_version);
+      outcome = ProcessModel(project, state, snapshots, options, run_id, worker,
+                             scheduler.objects, model, parent_versions, &data_version);
     }
     RunModelRecord record{run_id, outcome.name, outcome.action, JoinReasons(outcome.reasons),
                           outcome.intervals, outcome.rows, outcome.seconds, outcome.error};
@@ -268,6 +270,7 @@ Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
   }
 
   Scheduler scheduler;
+  MATERIA_ASSIGN_OR_RETURN(scheduler.objects, PhysicalObjects(*(*workers)[0].connection));
   scheduler.outcomes.resize(project.models.size());
   scheduler.pending_parents.resize(project.models.size());
   for (size_t i = 0; i < project.models.size(); i++) {
