@@ -71,12 +71,8 @@ void RegisterCheckCommand(CLI::App& app, GlobalOptions& global) {
       "check", "Tell whether an environment has work and why (exit 0: work, 1: none, 2+: error); "
                "reads state and files only, never the warehouse");
   check->add_option("environment", options->environment, "environment (default: prod)");
-  check->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  check->callback([&global, options] {
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = RunCheck(options->environment, options->format);
-  });
+  AddFormatOption(check, &options->format, {"text", "json"});
+  SetProjectAction(check, global, [options] { return RunCheck(options->environment, options->format); });
 }
 
 }  // namespace materia::cli

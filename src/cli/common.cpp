@@ -97,4 +97,37 @@ Status CheckEnvironmentName(const std::string& environment) {
   return Status::Ok();
 }
 
+Result<PlanSession> StartPlanSession(const std::string& environment) {
+  MATERIA_RETURN_IF_ERROR(CheckEnvironmentName(environment));
+  PlanSession session;
+  MATERIA_ASSIGN_OR_RETURN(session.project, LoadCurrentProject());
+  MATERIA_ASSIGN_OR_RETURN(session.state, OpenState(session.project.config, false));
+  MATERIA_ASSIGN_OR_RETURN(SqlAnalyzer analyzer, SqlAnalyzer::Create());
+  session.analyzer.emplace(std::move(analyzer));
+  MATERIA_ASSIGN_OR_RETURN(session.plan, BuildPlan(session.project, *session.state, environment,
+                                                   *session.analyzer));
+  return session;
+}
+
+void AddFormatOption(CLI::App* command, std::string* format, const std::vector<std::string>& choices) {
+  std::string help;
+  for (size_t i = 0; i < choices.size(); i++) {
+    help += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  }
+  command->add_option("--format", *format, help + " (default: " + *format + ")")
+      ->check(CLI::IsMember(choices));
+}
+
+void AddThreadsOption(CLI::App* command, int* threads) {
+  command->add_option("--threads", *threads, "models evaluated at once (default: 4)")
+      ->check(CLI::Range(1, 64));
+}
+
+void SetProjectAction(CLI::App* command, GlobalOptions& global, std::function<int()> body) {
+  command->callback([&global, body] {
+    auto entered = EnterProject(global.project_dir);
+    global.exit_code = entered.ok() ? body() : ReportError(entered.status());
+  });
+}
+
 }  // namespace materia::cli

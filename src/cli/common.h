@@ -2,6 +2,7 @@
 // and the warehouse, and turning errors into one line and an exit code.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "base/status.h"
 #include "db/duckdb.h"
+#include "plan/plan.h"
 #include "project/project.h"
 #include "state/state_store.h"
 
@@ -49,5 +51,22 @@ bool StderrIsTerminal();
 
 // Validates an environment name, with the message users see.
 Status CheckEnvironmentName(const std::string& environment);
+
+// What plan, apply and run start from: the project, its state, and the plan of
+// `environment` against it.
+struct PlanSession {
+  Project project;
+  std::unique_ptr<StateStore> state;
+  std::optional<SqlAnalyzer> analyzer;
+  Plan plan;
+};
+Result<PlanSession> StartPlanSession(const std::string& environment);
+
+// Options several commands share.
+void AddFormatOption(CLI::App* command, std::string* format, const std::vector<std::string>& choices);
+void AddThreadsOption(CLI::App* command, int* threads);
+// Sets the command's action: enter the project directory, then run `body`, whose
+// return value is the exit code.
+void SetProjectAction(CLI::App* command, GlobalOptions& global, std::function<int()> body);
 
 }  // namespace materia::cli

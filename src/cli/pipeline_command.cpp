@@ -39,7 +39,7 @@ void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global) {
   pipeline->require_subcommand(1);
 
   CLI::App* list = pipeline->add_subcommand("list", "List the pipelines");
-  list->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  AddFormatOption(list, &options->format, {"text", "json"});
   list->callback([&global, options] {
     if (options->format == "json") {
       nlohmann::json json = nlohmann::json::array();
@@ -53,26 +53,19 @@ void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global) {
 
   CLI::App* check = pipeline->add_subcommand("check", "Tell whether a pipeline has work (exit 0: work, 1: none, 2+: error)");
   check->add_option("name", options->name, "pipeline name")->required();
-  check->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  check->callback([&global, options] {
+  AddFormatOption(check, &options->format, {"text", "json"});
+  SetProjectAction(check, global, [options] {
     Status known = CheckPipelineName(options->name);
-    if (!known.ok()) { global.exit_code = ReportError(known); return; }
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = RunCheck("prod", options->format);
+    return known.ok() ? RunCheck("prod", options->format) : ReportError(known);
   });
 
   CLI::App* run = pipeline->add_subcommand("run", "Run a pipeline");
   run->add_option("name", options->name, "pipeline name")->required();
-  run->add_option("--threads", options->threads, "models evaluated at once (default: 4)")
-      ->check(CLI::Range(1, 64));
-  run->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  run->callback([&global, options] {
+  AddThreadsOption(run, &options->threads);
+  AddFormatOption(run, &options->format, {"text", "json"});
+  SetProjectAction(run, global, [options] {
     Status known = CheckPipelineName(options->name);
-    if (!known.ok()) { global.exit_code = ReportError(known); return; }
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = RunPlan("prod", true, options->threads, options->format);
+    return known.ok() ? RunPlan("prod", true, options->threads, options->format) : ReportError(known);
   });
 }
 

@@ -88,35 +88,30 @@ Status PrintPlan(const Project& project, StateStore& state, const Plan& plan, co
 }  // namespace
 
 int RunPlan(const std::string& environment, bool auto_apply, int threads, const std::string& format) {
-  Status valid = CheckEnvironmentName(environment);
-  if (!valid.ok()) return ReportError(valid);
-  auto project = LoadCurrentProject();
-  if (!project.ok()) return ReportError(project.status());
-  auto state = OpenState(project->config, false);
-  if (!state.ok()) return ReportError(state.status());
-  auto analyzer = SqlAnalyzer::Create();
-  if (!analyzer.ok()) return ReportError(analyzer.status());
-  auto plan = BuildPlan(*project, **state, environment, *analyzer);
-  if (!plan.ok()) return ReportError(plan.status());
+  auto session = StartPlanSession(environment);
+  if (!session.ok()) return ReportError(session.status());
+  const Project& project = session->project;
+  StateStore& state = *session->state;
+  const Plan& plan = session->plan;
   if (!(auto_apply && format == "json")) {
-    Status printed = PrintPlan(*project, **state, *plan, format);
+    Status printed = PrintPlan(project, state, plan, format);
     if (!printed.ok()) return ReportError(printed);
   }
   if (!auto_apply) {
-    if (plan->HasChanges() || !plan->previous) {
+    if (plan.HasChanges() || !plan.previous) {
       std::printf("Apply with `materia apply %s` or `materia plan %s --auto-apply`.\n",
                   environment.c_str(), environment.c_str());
     }
     return kExitOk;
   }
-  auto warehouse = OpenWarehouse(project->config, false);
+  auto warehouse = OpenWarehouse(project.config, false);
   if (!warehouse.ok()) return ReportError(warehouse.status());
   ExecuteOptions options;
   options.command = "apply";
   options.threads = threads;
   options.now_ms = NowMs();
   options.progress = StderrIsTerminal();
-  auto summary = ApplyPlan(*project, **state, *warehouse, *plan, options);
+  auto summary = ApplyPlan(project, state, *warehouse, plan, options);
   if (!summary.ok()) return ReportError(summary.status());
   int code = PrintSummary(*summary, environment, format);
   if (code == kExitOk && format != "json") {
@@ -138,26 +133,20 @@ void RegisterPlanCommands(CLI::App& app, GlobalOptions& global) {
               "or not) and removed models, and what must be built");
   plan->add_option("environment", options->environment, "environment (default: prod)");
   plan->add_flag("--auto-apply", options->auto_apply, "apply the plan right away");
-  plan->add_option("--threads", options->threads, "models evaluated at once (default: 4)")
-      ->check(CLI::Range(1, 64));
-  plan->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  plan->callback([&global, options] {
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = RunPlan(options->environment, options->auto_apply, options->threads, options->format);
+  AddThreadsOption(plan, &options->threads);
+  AddFormatOption(plan, &options->format, {"text", "json"});
+  SetProjectAction(plan, global, [options] {
+    return RunPlan(options->environment, options->auto_apply, options->threads, options->format);
   });
 
   CLI::App* apply = app.add_subcommand(
       "apply", "Apply the plan: build what is missing or stale, then point the environment's "
                "views at the new versions");
   apply->add_option("environment", options->environment, "environment (default: prod)");
-  apply->add_option("--threads", options->threads, "models evaluated at once (default: 4)")
-      ->check(CLI::Range(1, 64));
-  apply->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  apply->callback([&global, options] {
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = RunPlan(options->environment, true, options->threads, options->format);
+  AddThreadsOption(apply, &options->threads);
+  AddFormatOption(apply, &options->format, {"text", "json"});
+  SetProjectAction(apply, global, [options] {
+    return RunPlan(options->environment, true, options->threads, options->format);
   });
 }
 

@@ -55,29 +55,24 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
 namespace {
 
 int RunCommand(const std::string& environment, int threads, const std::string& format) {
-  Status valid = CheckEnvironmentName(environment);
-  if (!valid.ok()) return ReportError(valid);
-  auto project = LoadCurrentProject();
-  if (!project.ok()) return ReportError(project.status());
-  auto state = OpenState(project->config, false);
-  if (!state.ok()) return ReportError(state.status());
-  auto analyzer = SqlAnalyzer::Create();
-  if (!analyzer.ok()) return ReportError(analyzer.status());
-  auto plan = BuildPlan(*project, **state, environment, *analyzer);
-  if (!plan.ok()) return ReportError(plan.status());
-  if (!plan->previous) {
+  auto session = StartPlanSession(environment);
+  if (!session.ok()) return ReportError(session.status());
+  const Project& project = session->project;
+  StateStore& state = *session->state;
+  const Plan& plan = session->plan;
+  if (!plan.previous) {
     return ReportError(Status::NotFound("environment '" + environment +
                                         "' does not exist: run `materia plan " + environment +
                                         " --auto-apply` first"));
   }
-  auto warehouse = OpenWarehouse(project->config, false);
+  auto warehouse = OpenWarehouse(project.config, false);
   if (!warehouse.ok()) return ReportError(warehouse.status());
   ExecuteOptions options;
   options.command = "run";
   options.threads = threads;
   options.now_ms = NowMs();
   options.progress = StderrIsTerminal();
-  auto summary = RunEnvironment(*project, **state, *warehouse, *plan, options);
+  auto summary = RunEnvironment(project, state, *warehouse, plan, options);
   if (!summary.ok()) return ReportError(summary.status());
   return PrintSummary(*summary, environment, format);
 }
@@ -95,13 +90,10 @@ void RegisterRunCommand(CLI::App& app, GlobalOptions& global) {
       "run", "Evaluate every due interval and every model whose input data changed; skip the "
              "rest and say why each model ran");
   run->add_option("environment", options->environment, "environment (default: prod)");
-  run->add_option("--threads", options->threads, "models evaluated at once (default: 4)")
-      ->check(CLI::Range(1, 64));
-  run->add_option("--format", options->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  run->callback([&global, options] {
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = RunCommand(options->environment, options->threads, options->format);
+  AddThreadsOption(run, &options->threads);
+  AddFormatOption(run, &options->format, {"text", "json"});
+  SetProjectAction(run, global, [options] {
+    return RunCommand(options->environment, options->threads, options->format);
   });
 }
 

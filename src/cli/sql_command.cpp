@@ -111,13 +111,8 @@ void RegisterSqlCommand(CLI::App& app, GlobalOptions& global) {
       "sql", "Run a read-only query against the warehouse (environment views: prod is the plain "
              "schema, e.g. serving.obt_commodity_metrics; dev is serving__dev)");
   sql->add_option("query", options->query, "the query; omit or '-' to read it from stdin");
-  sql->add_option("--format", options->format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
-  sql->callback([&global, options] {
-    auto entered = EnterProject(global.project_dir);
-    if (!entered.ok()) { global.exit_code = ReportError(entered.status()); return; }
-    global.exit_code = SqlCommand(options->query, options->format);
-  });
+  AddFormatOption(sql, &options->format, {"table", "csv", "json"});
+  SetProjectAction(sql, global, [options] { return SqlCommand(options->query, options->format); });
 }
 
 }  // namespace materia::cli
