@@ -163,6 +163,23 @@ std::string FormatMs(double ms) {
   return buffer;
 }
 
+std::string FormatGoal(double goal_ms) {
+  char buffer[32];
+  if (goal_ms >= 1000) {
+    std::snprintf(buffer, sizeof(buffer), "< %g s", goal_ms / 1000);
+  } else {
+    std::snprintf(buffer, sizeof(buffer), "< %g ms", goal_ms);
+  }
+  return buffer;
+}
+
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1;
+  if (!(in >> load)) return -1;
+  return load;
+}
+
 void PrintHeading(const std::string& title) {
   std::printf("\n== %s\n", title.c_str());
   std::fflush(stdout);

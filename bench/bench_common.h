@@ -124,6 +124,13 @@ int RunProcess(const std::vector<std::string>& arguments, double* elapsed_ms);
 // "1234.5 ms" with sensible precision for the size of the number.
 std::string FormatMs(double ms);
 
+// A goal in ms as written: "< 500 ms", "< 30 ms", "< 5 s".
+std::string FormatGoal(double goal_ms);
+
+// The 1-minute load average, from /proc/loadavg (-1 when unknown): figures taken on a
+// busy machine are inflated, so the output says how busy it was.
+double LoadAverage();
+
 // Prints a section heading.
 void PrintHeading(const std::string& title);
 

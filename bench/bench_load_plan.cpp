@@ -1,6 +1,8 @@
 // Benchmark 1: load + plan of large synthetic projects, through the library (the
 // engine's figure) and, for 10k models, as the whole `materia plan` process.
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include "benchmarks.h"
 #include "plan/plan.h"
@@ -64,7 +66,7 @@ void AddFigure(Report& report, const std::string& name, double value_ms, double 
   figure.name = name;
   figure.value_ms = value_ms;
   if (goal_ms > 0) {
-    figure.goal = "< " + FormatMs(goal_ms);
+    figure.goal = FormatGoal(goal_ms);
     figure.met = value_ms < goal_ms;
   }
   report.Add(figure);
@@ -77,7 +79,7 @@ void PrintSamples(int models, const std::string& label, const Samples& samples, 
               FormatMs(Median(samples.plan_ms)).c_str(), FormatMs(total).c_str(), total / models,
               samples.total_ms.size());
   if (goal_ms > 0) {
-    std::printf("  goal < %s: %s", FormatMs(goal_ms).c_str(), total < goal_ms ? "met" : "MISSED");
+    std::printf("  goal %s: %s", FormatGoal(goal_ms).c_str(), total < goal_ms ? "met" : "MISSED");
   }
   std::printf("\n");
   std::fflush(stdout);

@@ -5,6 +5,7 @@
 //
 //   materia_bench [--quick] [--large] [--scale X] [--only plan|psd|first_run|check]
 //                 [--root DIR] [--materia PATH]
+//   materia_bench --write-synthetic DIR N
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "benchmarks.h"
+#include "synthetic_project.h"
 
 namespace {
 
@@ -26,7 +28,9 @@ constexpr const char* kUsage =
     "  --scale X       rows of the PSD release / 2.1 million (default 1.0; --quick: 0.1)\n"
     "  --only NAME     run one benchmark: plan, psd, first_run or check\n"
     "  --root DIR      the repository (default: the parent of the binary's directory)\n"
-    "  --materia PATH  the materia binary (default: next to materia_bench)\n";
+    "  --materia PATH  the materia binary (default: next to materia_bench)\n"
+    "  --write-synthetic DIR N   only write the N-model synthetic project into DIR (for\n"
+    "                  profiling `materia plan` or `materia apply` on it), then exit\n";
 
 [[noreturn]] void Usage(const std::string& problem) {
   std::fprintf(stderr, "materia_bench: %s\n%s", problem.c_str(), kUsage);
@@ -67,6 +71,17 @@ BenchOptions ParseArguments(int argc, char** argv) {
       options.root = value();
     } else if (argument == "--materia") {
       options.materia_binary = value();
+    } else if (argument == "--write-synthetic") {
+      std::string directory = value();
+      std::string count = value();
+      materia::bench::SyntheticOptions synthetic;
+      synthetic.models = std::atoi(count.c_str());
+      if (synthetic.models < synthetic.layers || synthetic.models > 1'000'000) {
+        Usage("--write-synthetic needs a model count in [10, 1000000], got '" + count + "'");
+      }
+      materia::bench::WriteSyntheticProject(directory, synthetic);
+      std::printf("wrote %d models into %s\n", synthetic.models, directory.c_str());
+      std::exit(0);
     } else if (argument == "--help" || argument == "-h") {
       std::printf("%s", kUsage);
       std::exit(0);
@@ -97,9 +112,9 @@ int main(int argc, char** argv) {
   for (const char* name : {"DUCKDB_PATH", "LANDING_DIR", "SERVING_DUCKDB_PATH", "MATERIA_PROJECT"}) {
     ::unsetenv(name);
   }
-  std::printf("materia benchmarks: %u cores, PSD scale %.2f%s%s\n",
-              std::thread::hardware_concurrency(), options.psd_scale, options.quick ? ", quick" : "",
-              options.large ? ", large" : "");
+  std::printf("materia benchmarks: %u cores, load average %.2f, PSD scale %.2f%s%s\n",
+              std::thread::hardware_concurrency(), LoadAverage(), options.psd_scale,
+              options.quick ? ", quick" : "", options.large ? ", large" : "");
   Stopwatch whole;
   Report report;
   {
@@ -116,6 +131,8 @@ int main(int argc, char** argv) {
     if (Selected(options, "check")) BenchCheck(options, psd_dir, report);
   }
   report.PrintTable();
-  std::printf("total benchmark time %.1f s\n", whole.ElapsedMs() / 1000);
+  std::printf("total benchmark time %.1f s; load average at the end %.2f on %u cores "
+              "(a busy machine inflates every figure)\n",
+              whole.ElapsedMs() / 1000, LoadAverage(), std::thread::hardware_concurrency());
   return 0;
 }
