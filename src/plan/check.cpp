@@ -42,7 +42,7 @@ Result<CheckReport> CheckEnvironment(const Project& project, StateStore* state,
     report = AllNew(project, environment);
   } else {
     MATERIA_ASSIGN_OR_RETURN(Plan plan, BuildPlan(project, *state, environment, analyzer));
-    SourceScanner scanner(&analyzer.connection());
+    SourceScanner scanner;
     WorkDecider decider(project, plan.snapshots, *state, scanner, now_ms);
     std::map<std::string, std::string> versions;
     report.environment = environment;

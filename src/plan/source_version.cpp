@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/glob.h"
 #include "base/hash.h"
 
 namespace materia {
@@ -82,12 +83,10 @@ Result<std::vector<SourceFile>> SourceScanner::Files(const SourceReference& sour
   }
   std::vector<SourceFile> files;
   for (const std::string& glob : source.globs) {
-    MATERIA_ASSIGN_OR_RETURN(QueryResult result,
-                             connection_->QueryParams("SELECT file FROM glob(?)", {glob}));
-    for (const auto& row : result.rows) {
-      if (!row[0]) continue;
+    MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> paths, ExpandGlob(glob));
+    for (const std::string& path : paths) {
       SourceFile file;
-      file.path = *row[0];
+      file.path = path;
       struct stat info;
       if (::stat(file.path.c_str(), &info) != 0) continue;  // vanished since the glob
       file.size = static_cast<int64_t>(info.st_size);

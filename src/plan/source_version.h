@@ -5,8 +5,8 @@
 // the time interval containing that date, so a time-ranged model can tell which of
 // its intervals a changed file affects.
 //
-// Globs are expanded by DuckDB's own glob() (the same rules the query will use),
-// relative to the current directory (the project directory). Reads only the file
+// Globs are expanded by ExpandGlob (base/glob.h: DuckDB's rules, without starting a
+// database), relative to the current directory (the project directory). Reads only the file
 // system. A SourceScanner is not thread-safe.
 #pragma once
 
@@ -41,7 +41,7 @@ std::string FileSetVersion(const std::vector<SourceFile>& files);
 
 class SourceScanner {
  public:
-  explicit SourceScanner(DuckConnection* connection) : connection_(connection) {}
+  SourceScanner() = default;
 
   // Expands the source's globs and stats each file. Results are memoized per key for
   // the scanner's life (one command). A source with no constant globs returns kInvalidInput.
@@ -54,7 +54,6 @@ class SourceScanner {
   Result<std::string> VersionIn(const SourceReference& source, Interval interval);
 
  private:
-  DuckConnection* connection_;
   std::map<std::string, std::vector<SourceFile>> memo_;
 };
 

@@ -160,14 +160,18 @@ bool IsFileReadingFunction(const std::string& function) {
 }
 
 Result<SqlAnalyzer> SqlAnalyzer::Create() {
-  SqlAnalyzer analyzer;
+  return SqlAnalyzer();  // the database opens on first use: a warm load never needs it
+}
+
+Status SqlAnalyzer::Open() {
+  if (connection_) return Status::Ok();
   DuckOptions options;
   options.threads = 1;  // parsing needs no parallelism; callers run analyzers on threads
-  MATERIA_ASSIGN_OR_RETURN(analyzer.database_, DuckDatabase::Open(":memory:", options));
+  MATERIA_ASSIGN_OR_RETURN(database_, DuckDatabase::Open(":memory:", options));
   MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
-                           DuckConnection::Connect(analyzer.database_));
-  analyzer.connection_ = std::move(connection);
-  return analyzer;
+                           DuckConnection::Connect(database_));
+  connection_ = std::move(connection);
+  return Status::Ok();
 }
 
 namespace {
@@ -246,6 +250,7 @@ Result<QueryAnalysis> SqlAnalyzer::Analyze(const std::string& sql, SqlSyntaxErro
 }
 
 Result<QueryAnalysis> SqlAnalyzer::AnalyzeTree(const std::string& sql, SqlSyntaxError* syntax_error) {
+  MATERIA_RETURN_IF_ERROR(Open());
   MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, syntax_error));
   MATERIA_ASSIGN_OR_RETURN(QueryAnalysis analysis, BuildAnalysis(statement));
   MATERIA_ASSIGN_OR_RETURN(analysis.normalized_sql, Deserialize(*connection_, statement));
@@ -258,6 +263,11 @@ std::vector<Result<QueryAnalysis>> SqlAnalyzer::AnalyzeBatch(const std::vector<s
   errors->assign(sqls.size(), SqlSyntaxError{});
   std::vector<Result<QueryAnalysis>> results;
   results.reserve(sqls.size());
+  Status opened = Open();
+  if (!opened.ok()) {
+    for (size_t i = 0; i < sqls.size(); i++) results.push_back(opened);
+    return results;
+  }
   // One query parses and normalizes the whole batch: DuckDB's per-query overhead is
   // paid once. A batch the query cannot take falls back to one query per statement.
   auto batch = connection_->QueryParams(
@@ -321,6 +331,7 @@ Result<std::string> SqlAnalyzer::RewriteTables(
     const std::string& sql,
     const std::map<std::string, std::pair<std::string, std::string>>& replacements) {
   try {
+    MATERIA_RETURN_IF_ERROR(Open());
     MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, nullptr));
     TreeWalker walker;
     MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));

@@ -6,8 +6,8 @@
 // its constant path arguments (the source globs), and `json_deserialize_sql` gives
 // the normalized text that fingerprints hash: formatting and comments vanish.
 //
-// A SqlAnalyzer wraps one DuckDB connection (an in-memory database is enough: nothing
-// is executed) and is not thread-safe; use one per thread.
+// A SqlAnalyzer wraps one DuckDB connection to an in-memory database (nothing is
+// executed), opened on first use, and is not thread-safe; use one per thread.
 #pragma once
 
 #include <map>
@@ -43,7 +43,7 @@ struct SqlSyntaxError {
 
 class SqlAnalyzer {
  public:
-  // Connects to a private in-memory DuckDB database.
+  // An analyzer over a private in-memory DuckDB database, opened on first use.
   static Result<SqlAnalyzer> Create();
 
   // Analyzes one SELECT statement. A syntax error returns kInvalidInput whose message
@@ -62,9 +62,8 @@ class SqlAnalyzer {
       const std::string& sql,
       const std::map<std::string, std::pair<std::string, std::string>>& replacements);
 
-  DuckConnection& connection() { return *connection_; }
-
  private:
+  Status Open();  // opens the database unless open
   Result<QueryAnalysis> AnalyzeTree(const std::string& sql, SqlSyntaxError* syntax_error);
 
   std::shared_ptr<DuckDatabase> database_;

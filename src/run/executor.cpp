@@ -233,7 +233,7 @@ Result<std::vector<Worker>> MakeWorkers(std::shared_ptr<DuckDatabase> warehouse,
     MATERIA_ASSIGN_OR_RETURN(worker.connection, DuckConnection::Connect(warehouse));
     MATERIA_ASSIGN_OR_RETURN(SqlAnalyzer analyzer, SqlAnalyzer::Create());
     worker.analyzer.emplace(std::move(analyzer));
-    worker.scanner = std::make_unique<SourceScanner>(&worker.analyzer->connection());
+    worker.scanner = std::make_unique<SourceScanner>();
   }
   return workers;
 }
