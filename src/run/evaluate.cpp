@@ -204,6 +204,7 @@ Result<std::string> RenderForExecution(const EvaluationContext& context, const M
     auto [schema, table] = SplitModelName(parent);
     replacements[parent] = {PhysicalSchema(schema), PhysicalTableName(schema, table, target.version)};
   }
+  if (replacements.empty()) return rendered;  // nothing to point elsewhere
   return context.analyzer->RewriteTables(rendered, replacements);
 }
 

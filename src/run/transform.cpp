@@ -33,11 +33,13 @@ Result<ExecuteSummary> ApplyPlan(const Project& project, StateStore& state,
                                  std::shared_ptr<DuckDatabase> warehouse, const Plan& plan,
                                  ExecuteOptions options) {
   TimestampMs now = NowMs();
+  std::vector<SnapshotRecord> records;
+  records.reserve(plan.snapshots.size());
   for (const auto& [name, snapshot] : plan.snapshots) {
-    SnapshotRecord record = snapshot;
-    record.created_ms = now;
-    MATERIA_RETURN_IF_ERROR(state.PutSnapshot(record));
+    records.push_back(snapshot);
+    records.back().created_ms = now;
   }
+  MATERIA_RETURN_IF_ERROR(state.PutSnapshots(records));
   options.environment = plan.environment;
   for (const ModelChange& change : plan.changes) {
     std::string reason = ChangeReason(change);

@@ -156,6 +156,7 @@ class SqliteStateStore final : public StateStore {
   }
 
   Status PutSnapshot(const SnapshotRecord& snapshot) override;
+  Status PutSnapshots(const std::vector<SnapshotRecord>& snapshots) override;
   Result<std::optional<SnapshotRecord>> GetSnapshot(const std::string& name,
                                                     const std::string& fingerprint) override;
   Result<std::vector<SnapshotRecord>> ListSnapshots() override;
@@ -189,6 +190,7 @@ class SqliteStateStore final : public StateStore {
  private:
   // The helpers below run inside a transaction the caller holds, with mutex_ held.
   Status Run(const std::string& sql, const std::vector<SqliteValue>& values);
+  Status InsertSnapshot(const SnapshotRecord& snapshot);  // caller holds mutex_
   Status AddRange(const std::string& name, const std::string& version, Interval range);
   Status RemoveRange(const std::string& name, const std::string& version, Interval range);
   Status DeleteTableState(const std::string& name, const std::string& version);
@@ -212,6 +214,18 @@ Status SqliteStateStore::Run(const std::string& sql, const std::vector<SqliteVal
 
 Status SqliteStateStore::PutSnapshot(const SnapshotRecord& snapshot) {
   std::lock_guard<std::mutex> lock(mutex_);
+  return InsertSnapshot(snapshot);
+}
+
+Status SqliteStateStore::PutSnapshots(const std::vector<SnapshotRecord>& snapshots) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  MATERIA_ASSIGN_OR_RETURN(SqliteTransaction transaction,
+                           SqliteTransaction::Begin(*database_, Mode::kImmediate));
+  for (const SnapshotRecord& snapshot : snapshots) MATERIA_RETURN_IF_ERROR(InsertSnapshot(snapshot));
+  return transaction.Commit();
+}
+
+Status SqliteStateStore::InsertSnapshot(const SnapshotRecord& snapshot) {
   return Run(std::string("INSERT INTO snapshots (") + kSnapshotColumns +
                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (name, fingerprint) DO NOTHING",

@@ -114,6 +114,8 @@ class StateStore {
 
   // Snapshots. PutSnapshot is idempotent: an existing (name, fingerprint) is kept.
   virtual Status PutSnapshot(const SnapshotRecord& snapshot) = 0;
+  // PutSnapshot of each, in one transaction (a plan records every model at once).
+  virtual Status PutSnapshots(const std::vector<SnapshotRecord>& snapshots) = 0;
   virtual Result<std::optional<SnapshotRecord>> GetSnapshot(const std::string& name,
                                                             const std::string& fingerprint) = 0;
   virtual Result<std::vector<SnapshotRecord>> ListSnapshots() = 0;

@@ -738,3 +738,38 @@ TEST_F(SqliteStateStoreTest, StatementBindsEveryType) {
 
 }  // namespace
 }  // namespace materia
+
+namespace materia {
+namespace {
+
+TEST(SqliteStateStorePutSnapshots, RecordsAllAtOnceAndKeepsExisting) {
+  std::string path = ::testing::TempDir() + "/put_snapshots_" + std::to_string(::getpid()) + ".db";
+  std::remove(path.c_str());
+  auto store = OpenSqliteStateStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  SnapshotRecord first;
+  first.name = "s.a";
+  first.fingerprint = "f1";
+  first.version = "v1";
+  ASSERT_TRUE((*store)->PutSnapshot(first).ok());
+  std::vector<SnapshotRecord> batch(3);
+  for (int i = 0; i < 3; i++) {
+    batch[i].name = "s.m" + std::to_string(i);
+    batch[i].fingerprint = "f";
+    batch[i].version = "v";
+  }
+  SnapshotRecord changed = first;
+  changed.version = "other";  // an existing (name, fingerprint) is kept as it was
+  batch.push_back(changed);
+  ASSERT_TRUE((*store)->PutSnapshots(batch).ok());
+  auto all = (*store)->ListSnapshots();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 4u);
+  auto kept = (*store)->GetSnapshot("s.a", "f1");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->version, "v1");
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace materia
