@@ -24,31 +24,51 @@ std::string CsvCell(const std::optional<std::string>& value) {
   return out + "\"";
 }
 
+bool IsNumericType(const std::string& type) {
+  static const char* kNumeric[] = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                                   "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL"};
+  for (const char* name : kNumeric) {
+    if (type == name) return true;
+  }
+  return false;
+}
+
+// Characters on screen: UTF-8 continuation bytes take no column.
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (char c : text) width += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return width;
+}
+
 void PrintTable(const QueryResult& result) {
   std::vector<size_t> widths;
-  for (const std::string& name : result.column_names) widths.push_back(name.size());
+  for (const std::string& name : result.column_names) widths.push_back(DisplayWidth(name));
   auto cell = [](const std::optional<std::string>& value) {
     std::string text = value ? *value : "NULL";
     return text.size() > kMaxCellWidth ? text.substr(0, kMaxCellWidth - 1) + "…" : text;
   };
   for (const auto& row : result.rows) {
-    for (size_t c = 0; c < row.size(); c++) widths[c] = std::max(widths[c], cell(row[c]).size());
+    for (size_t c = 0; c < row.size(); c++) widths[c] = std::max(widths[c], DisplayWidth(cell(row[c])));
   }
-  auto line = [&](const std::vector<std::string>& cells) {
+  std::vector<bool> numeric;
+  for (const std::string& type : result.column_types) numeric.push_back(IsNumericType(type));
+  auto line = [&](const std::vector<std::string>& cells, bool header) {
     std::string text;
     for (size_t c = 0; c < cells.size(); c++) {
-      text += (c ? " | " : "") + cells[c] + std::string(widths[c] - std::min(widths[c], cells[c].size()), ' ');
+      std::string pad(widths[c] - std::min(widths[c], DisplayWidth(cells[c])), ' ');
+      bool right = numeric[c] && !header;
+      text += (c ? " | " : "") + (right ? pad + cells[c] : cells[c] + pad);
     }
     std::printf("%s\n", text.c_str());
   };
-  line(result.column_names);
+  line(result.column_names, true);
   std::string rule;
   for (size_t c = 0; c < widths.size(); c++) rule += (c ? "-+-" : "") + std::string(widths[c], '-');
   std::printf("%s\n", rule.c_str());
   for (const auto& row : result.rows) {
     std::vector<std::string> cells;
     for (const auto& value : row) cells.push_back(cell(value));
-    line(cells);
+    line(cells, false);
   }
   std::printf("(%zu row%s)\n", result.rows.size(), result.rows.size() == 1 ? "" : "s");
 }
