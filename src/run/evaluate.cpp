@@ -1,5 +1,6 @@
 #include "run/evaluate.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "base/hash.h"
@@ -10,11 +11,23 @@ namespace materia {
 
 namespace {
 
-// Runs `statements` in one transaction; rolls back on the first error.
-Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements) {
+constexpr size_t kNoCount = static_cast<size_t>(-1);
+
+// Runs `statements` in one transaction; rolls back on the first error. When `count`
+// is given, it receives the row count that statements[count_index] reported (a
+// CREATE TABLE ... AS reports the rows it wrote).
+Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements,
+                      size_t count_index = kNoCount, int64_t* count = nullptr) {
   MATERIA_RETURN_IF_ERROR(connection.Execute("BEGIN TRANSACTION"));
-  for (const std::string& statement : statements) {
-    Status status = connection.Execute(statement);
+  for (size_t i = 0; i < statements.size(); i++) {
+    Status status;
+    if (i == count_index && count) {
+      auto result = connection.Query(statements[i]);
+      status = result.status();
+      if (result.ok()) *count = std::strtoll(result->Scalar().value_or("0").c_str(), nullptr, 10);
+    } else {
+      status = connection.Execute(statements[i]);
+    }
     if (!status.ok()) {
       (void)connection.Execute("ROLLBACK");
       return status;
@@ -112,9 +125,13 @@ Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const M
     MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(model, definition.post_statements, definition.post_statement_locations, macros));
     statements.insert(statements.end(), post.begin(), post.end());
   }
-  MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements));
+  // The CREATE reports its rows, unless post-statements may change them afterwards.
   int64_t rows = 0;
-  if (definition.kind != ModelKind::kView) {
+  bool count_create = definition.kind != ModelKind::kView && definition.post_statements.empty();
+  size_t create_index = definition.kind == ModelKind::kSeed ? 0 : definition.pre_statements.size();
+  MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements,
+                                         count_create ? create_index : kNoCount, &rows));
+  if (definition.kind != ModelKind::kView && !count_create) {
     MATERIA_ASSIGN_OR_RETURN(rows, CountRows(*context.connection, table));
   }
   EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, work.input_versions)};
