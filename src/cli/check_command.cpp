@@ -11,8 +11,8 @@ namespace {
 
 void PrintText(const CheckReport& report) {
   if (!report.has_work) {
-    std::printf("Nothing to do: %zu models up to date in '%s'.\n", report.up_to_date,
-                report.environment.c_str());
+    std::printf("Nothing to do: %zu model%s up to date in '%s'.\n", report.up_to_date,
+                report.up_to_date == 1 ? "" : "s", report.environment.c_str());
     return;
   }
   std::printf("%zu model%s need%s work in '%s':\n", report.models.size(),
