@@ -16,6 +16,17 @@ std::string FormatSeconds(double seconds) {
   return buffer;
 }
 
+// "start-end,..." in milliseconds -> [{"start": ISO, "end": ISO}, ...]
+nlohmann::json IntervalsJson(const std::string& text) {
+  nlohmann::json out = nlohmann::json::array();
+  auto set = IntervalSet::Parse(text);
+  if (!set.ok()) return out;
+  for (const Interval& range : set->ranges()) {
+    out.push_back({{"start", FormatIso(range.start)}, {"end", FormatIso(range.end)}});
+  }
+  return out;
+}
+
 }  // namespace
 
 int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
@@ -26,6 +37,7 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
       models.push_back({{"name", outcome.name}, {"action", outcome.action},
                         {"reasons", outcome.reasons},
                         {"rows", outcome.rows < 0 ? nlohmann::json(nullptr) : nlohmann::json(outcome.rows)},
+                        {"intervals", IntervalsJson(outcome.intervals)},
                         {"seconds", outcome.seconds}, {"error", outcome.error}});
     }
     std::printf("%s\n", nlohmann::json{{"run_id", summary.run_id}, {"environment", environment},

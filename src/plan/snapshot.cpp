@@ -21,6 +21,8 @@ std::string PropertiesHash(const Model& model) {
   if (definition.kind == ModelKind::kIncrementalByTimeRange) {
     hasher.Add("cron").Add(definition.cron);  // intervals follow the cron
   }
+  auto columns = definition.properties.find("columns");
+  if (columns != definition.properties.end()) hasher.Add("columns").Add(columns->second);
   hasher.Add(model.seed_content_hash);
   for (const auto& [key, value] : definition.seed_csv_settings) hasher.Add(key).Add(value);
   for (const std::string& statement : definition.pre_statements) hasher.Add("pre").Add(statement);

@@ -17,7 +17,10 @@ Status ResolveEdges(std::vector<Model>& models, const std::map<std::string, size
     std::set<std::string> parents;
     std::vector<std::string> external;
     for (const std::string& table : model.external_tables) {
-      if (table == model.name()) continue;  // @this_model in an incremental query
+      if (table == model.name()) {  // @this_model in an incremental query
+        model.reads_itself = true;
+        continue;
+      }
       if (index.count(table)) {
         parents.insert(table);
       } else {

@@ -33,6 +33,7 @@ struct Model {
   std::vector<SourceReference> sources;
   std::string seed_content_hash;  // SEED: SHA-256 of the CSV file
   bool uses_time_macros = false;
+  bool reads_itself = false;  // the query reads its own table (@this_model)
 
   const std::string& name() const { return definition.name; }
 };

@@ -143,6 +143,24 @@ Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const M
   return result;
 }
 
+// The statement that creates a time-ranged model's table before its first interval:
+// from the declared `columns (...)` when there are some, else from the query's shape.
+// A query that reads its own table needs the declared columns.
+Result<std::string> CreateTimeRangedTable(const Model& model, const std::string& table,
+                                          const std::string& query) {
+  auto columns = model.definition.properties.find("columns");
+  if (columns != model.definition.properties.end()) {
+    return "CREATE TABLE IF NOT EXISTS " + table + " " + columns->second;
+  }
+  if (model.reads_itself) {
+    return Status::InvalidInput(
+        "the model reads its own table (@this_model): declare its columns in the MODEL "
+        "header, e.g. columns (day DATE, n INTEGER), so the table exists before the first run");
+  }
+  return "CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + query +
+         ") AS materia_source LIMIT 0";
+}
+
 Status EvaluateBatch(const EvaluationContext& context, const Model& model,
                      const SnapshotRecord& snapshot, Interval batch,
                      const std::map<std::string, std::string>& batch_inputs) {
@@ -154,8 +172,8 @@ Status EvaluateBatch(const EvaluationContext& context, const Model& model,
   MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> statements,
                            RenderStatements(model, definition.pre_statements, definition.pre_statement_locations, macros));
   std::string filter = TimeFilter(definition, batch);
-  statements.push_back("CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + query +
-                       ") AS materia_source LIMIT 0");
+  MATERIA_ASSIGN_OR_RETURN(std::string create, CreateTimeRangedTable(model, table, query));
+  statements.push_back(create);
   statements.push_back("DELETE FROM " + table + " WHERE " + filter);
   statements.push_back("INSERT INTO " + table + " BY NAME SELECT * FROM (" + query +
                        ") AS materia_source WHERE " + filter);
@@ -186,9 +204,8 @@ Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, co
     MATERIA_ASSIGN_OR_RETURN(std::string query,
                              RenderForExecution(context, model, snapshot, schedule.start_ms,
                                                 schedule.start_ms));
-    MATERIA_RETURN_IF_ERROR(RunTransaction(
-        *context.connection, {"CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" +
-                              query + ") AS materia_source LIMIT 0"}));
+    MATERIA_ASSIGN_OR_RETURN(std::string create, CreateTimeRangedTable(model, table, query));
+    MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, {create}));
   }
   MATERIA_ASSIGN_OR_RETURN(int64_t rows, CountRows(*context.connection, table));
   MATERIA_ASSIGN_OR_RETURN(IntervalSet done, context.state->GetIntervals(snapshot.name, snapshot.version));
