@@ -61,3 +61,15 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# write_config DIR: the usual config.yaml (one DuckDB gateway, daily cron from 2024).
+write_config() {
+  mkdir -p "$1"
+  cat > "$1/config.yaml" <<'YAML'
+gateways:
+  local:
+    connection: {type: duckdb, database: warehouse.duckdb}
+default_gateway: local
+model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}
+YAML
+}

@@ -5,13 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 mkdir -p proj/models proj/data/a proj/data/b
-cat > proj/config.yaml <<'YAML'
-gateways:
-  local:
-    connection: {type: duckdb, database: warehouse.duckdb}
-default_gateway: local
-model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}
-YAML
+write_config proj
 printf 'id,v\n1,10\n2,20\n' > proj/data/a/part1.csv
 printf 'id,w\n1,100\n' > proj/data/b/part1.csv
 cat > proj/models/src_a.sql <<'SQL'

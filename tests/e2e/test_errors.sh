@@ -5,13 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 new_project() {
   rm -rf proj && mkdir -p proj/models
-  cat > proj/config.yaml <<'YAML'
-gateways:
-  local:
-    connection: {type: duckdb, database: warehouse.duckdb}
-default_gateway: local
-model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}
-YAML
+  write_config proj
   cat > proj/models/good.sql <<'SQL'
 MODEL (name s.good, kind FULL);
 SELECT 1 AS x

@@ -8,13 +8,7 @@ for month in 01 02 03; do
   mkdir -p "proj/data/2024/$month"
   printf 'day,amount\n2024-%s-05,1\n' "$month" > "proj/data/2024/$month/events.csv"
 done
-cat > proj/config.yaml <<'YAML'
-gateways:
-  local:
-    connection: {type: duckdb, database: warehouse.duckdb}
-default_gateway: local
-model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}
-YAML
+write_config proj
 write_models() {  # write_models END EXTRA_COLUMN
   cat > models/events.sql <<SQL
 MODEL (

@@ -5,13 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 mkdir -p proj/models proj/data
 printf 'id,v\n1,10\n' > proj/data/a.csv
-cat > proj/config.yaml <<'YAML'
-gateways:
-  local:
-    connection: {type: duckdb, database: warehouse.duckdb}
-default_gateway: local
-model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}
-YAML
+write_config proj
 cat > proj/models/src.sql <<'SQL'
 MODEL (name raw.src, kind FULL);
 SELECT id, v FROM 'data/a.csv'

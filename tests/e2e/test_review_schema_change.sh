@@ -4,16 +4,6 @@
 # model, and the views of models that ran while an unrelated model failed.
 source "$(dirname "$0")/lib.sh"
 
-write_config() {
-  cat > "$1/config.yaml" <<'YAML'
-gateways:
-  local:
-    connection: {type: duckdb, database: warehouse.duckdb}
-default_gateway: local
-model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}
-YAML
-}
-
 # 1. A VIEW model over a model whose source gained a column.
 mkdir -p view/models view/a
 write_config view
