@@ -25,11 +25,11 @@ SELECT sum(a.range * b.range) AS total FROM range(60000) a, range(20000) b
 SQL
 "$MATERIA" plan --auto-apply --threads 1 >"$WORK/slow.out" 2>&1 &
 slow=$!
-for _ in $(seq 1 100); do
-  [ -f warehouse.duckdb.wal ] && break
+# Wait until the apply holds the warehouse: a reader is then refused (at most 10 s).
+for _ in $(seq 1 200); do
+  if ! "$MATERIA" sql "SELECT 1" >/dev/null 2>&1; then break; fi
   sleep 0.05
 done
-sleep 0.3
 
 start=$(date +%s%N)
 run_materia check --format json
