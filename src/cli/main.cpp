@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   materia::cli::GlobalOptions global;
   CLI::App app{"materia: runs SQL models on embedded DuckDB, doing only the work that is stale"};
   app.require_subcommand(1);
+  app.fallthrough();  // --project may come after the command too
   app.set_version_flag("--version", "materia 0.1.0");
   app.add_option("-p,--project", global.project_dir, "project directory (default: current)")
       ->envname("MATERIA_PROJECT");

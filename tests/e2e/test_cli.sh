@@ -78,6 +78,9 @@ run_materia -p proj pipeline check transform --format json
 expect_code 1 "pipeline check: nothing to do"
 expect_out '"has_work": false' "json says no work"
 
+run_materia check --project proj --format json
+expect_code 1 "--project may follow the command"
+
 run_materia example psd --out x --months 0
 expect_code 2 "bad generator options"
 finish
