@@ -1,5 +1,7 @@
 #include "base/cron.h"
 
+#include "base/text.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cctype>
@@ -75,21 +77,6 @@ int64_t EndMinuteIndex() {
 
 int WeekdayOf(int year, int month, int day) {
   return ToCivil(FromCivil(CivilTime{.year = year, .month = month, .day = day})).weekday;
-}
-
-std::string ToLower(std::string text) {
-  for (char& character : text) {
-    character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  }
-  return text;
-}
-
-std::string Trim(const std::string& text) {
-  size_t first = 0;
-  size_t last = text.size();
-  while (first < last && std::isspace(static_cast<unsigned char>(text[first]))) first++;
-  while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1]))) last--;
-  return text.substr(first, last - first);
 }
 
 std::vector<std::string> Split(const std::string& text, char separator) {

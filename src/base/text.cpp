@@ -32,6 +32,30 @@ std::string OneLine(std::string_view message, size_t max_length) {
   return out;
 }
 
+std::string ToLower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+std::string Trim(std::string_view text) {
+  const char* kSpace = " \t\r\n\f\v";
+  size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return "";
+  size_t last = text.find_last_not_of(kSpace);
+  return std::string(text.substr(first, last - first + 1));
+}
+
+bool IsAllDigits(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 std::optional<size_t> FindInvalidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {

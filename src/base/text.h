@@ -14,6 +14,15 @@ namespace materia {
 // rest with "; ", and cuts the result at `max_length` characters with "...".
 std::string OneLine(std::string_view message, size_t max_length = 400);
 
+// ASCII lower case ("SELECT" -> "select"); other bytes are kept.
+std::string ToLower(std::string_view text);
+
+// `text` without leading and trailing white space.
+std::string Trim(std::string_view text);
+
+// True when `text` is one or more ASCII digits.
+bool IsAllDigits(std::string_view text);
+
 // The offset of the first byte of `text` that is not valid UTF-8, or std::nullopt.
 std::optional<size_t> FindInvalidUtf8(std::string_view text);
 

@@ -1,5 +1,7 @@
 #include "base/time.h"
 
+#include "base/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -64,27 +66,6 @@ void CivilFromDays(int64_t days, CivilTime* civil) {
                                                         : month_from_march - 9);
   const int64_t year = year_of_era + era * 400 + (civil->month <= 2 ? 1 : 0);
   civil->year = static_cast<int>(year);
-}
-
-std::string Trim(const std::string& text) {
-  size_t first = 0;
-  size_t last = text.size();
-  while (first < last && std::isspace(static_cast<unsigned char>(text[first]))) first++;
-  while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1]))) last--;
-  return text.substr(first, last - first);
-}
-
-std::string ToLower(std::string text) {
-  for (char& character : text) {
-    character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  }
-  return text;
-}
-
-bool IsAllDigits(const std::string& text) {
-  if (text.empty()) return false;
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 std::vector<std::string> SplitWords(const std::string& text) {

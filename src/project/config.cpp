@@ -1,5 +1,7 @@
 #include "project/config.h"
 
+#include "base/text.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -55,13 +57,6 @@ bool Contains(const std::string_view (&names)[N], std::string_view name) {
     if (candidate == name) return true;
   }
   return false;
-}
-
-std::string Lower(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
 }
 
 // Builds "config.yaml:line:col: message" from a node's 0-based mark.
@@ -201,7 +196,7 @@ Status ConfigReader::ReadConnection(const std::string& what, const YAML::Node& n
   }
   if (node["type"]) {
     MATERIA_ASSIGN_OR_RETURN(std::string text, Text(node["type"], what + " type"));
-    if (!text.empty()) *type = Lower(text);
+    if (!text.empty()) *type = ToLower(text);
   }
   if (node["database"]) {
     MATERIA_ASSIGN_OR_RETURN(*database, Text(node["database"], what + " database"));
@@ -281,7 +276,7 @@ void RenderScalar(const YAML::Node& node, std::string* literal, std::string* tex
     *literal = "NULL";
     text->clear();
   } else if (!quoted && IsPlainBool(value)) {
-    *literal = Lower(value);
+    *literal = ToLower(value);
     *text = *literal;
   } else if (!quoted && IsPlainNumber(value)) {
     *literal = value[0] == '+' ? value.substr(1) : value;
@@ -331,7 +326,7 @@ Status ConfigReader::ReadVariables(const YAML::Node& node, ProjectConfig* config
   if (!node.IsMap()) return Error(node.Mark(), "variables must be a mapping of names to values");
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     MATERIA_ASSIGN_OR_RETURN(std::string name, KeyOf(entry));
-    name = Lower(name);  // SQLMesh's variable names are case-insensitive
+    name = ToLower(name);  // SQLMesh's variable names are case-insensitive
     if (config->variables.count(name) > 0) {
       return Error(entry->first.Mark(), "variable '" + name + "' appears twice");
     }

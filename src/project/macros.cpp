@@ -22,49 +22,6 @@ int64_t FloorDivide(int64_t numerator, int64_t denominator) {
   return quotient;
 }
 
-// Civil date of a day count since 1970-01-01 (proleptic Gregorian; Howard Hinnant's
-// days-from-civil arithmetic, run backwards).
-void CivilFromDays(int64_t days, int64_t* year, int* month, int* day) {
-  days += 719468;
-  int64_t era = FloorDivide(days, 146097);
-  int64_t day_of_era = days - era * 146097;
-  int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  int64_t month_index = (5 * day_of_year + 2) / 153;  // March = 0
-  *day = static_cast<int>(day_of_year - (153 * month_index + 2) / 5 + 1);
-  *month = static_cast<int>(month_index < 10 ? month_index + 3 : month_index - 9);
-  *year = year_of_era + era * 400 + (*month <= 2 ? 1 : 0);
-}
-
-// "2024-01-31"
-std::string DateText(TimestampMs ms) {
-  int64_t year = 0;
-  int month = 0;
-  int day = 0;
-  CivilFromDays(FloorDivide(ms, kMsPerDay), &year, &month, &day);
-  char text[32];
-  std::snprintf(text, sizeof(text), "%04lld-%02d-%02d", static_cast<long long>(year), month, day);
-  return text;
-}
-
-// "2024-01-31 12:30:00", with ".123" when the milliseconds are not zero.
-std::string TimestampText(TimestampMs ms) {
-  int64_t of_day = ms - FloorDivide(ms, kMsPerDay) * kMsPerDay;
-  int hour = static_cast<int>(of_day / kMsPerHour);
-  int minute = static_cast<int>(of_day % kMsPerHour / kMsPerMinute);
-  int second = static_cast<int>(of_day % kMsPerMinute / kMsPerSecond);
-  int millisecond = static_cast<int>(of_day % kMsPerSecond);
-  char text[32];
-  std::snprintf(text, sizeof(text), " %02d:%02d:%02d", hour, minute, second);
-  std::string result = DateText(ms) + text;
-  if (millisecond != 0) {
-    std::snprintf(text, sizeof(text), ".%03d", millisecond);
-    result += text;
-  }
-  return result;
-}
-
 std::string Quote(std::string_view text) {
   std::string quoted = "'";
   for (char c : text) {
@@ -91,11 +48,11 @@ std::optional<std::string> RenderTimeMacro(std::string_view name, const MacroCon
   if (!instant) return std::nullopt;
   std::string_view postfix = name.substr(underscore + 1);
   TimestampMs ms = *instant;
-  if (postfix == "ds") return Quote(DateText(ms));
-  if (postfix == "date") return "CAST(" + Quote(DateText(ms)) + " AS DATE)";
-  if (postfix == "ts") return Quote(TimestampText(ms));
-  if (postfix == "tstz") return Quote(TimestampText(ms) + "+00:00");
-  if (postfix == "dt") return "CAST(" + Quote(TimestampText(ms)) + " AS TIMESTAMP)";
+  if (postfix == "ds") return Quote(FormatDate(ms));
+  if (postfix == "date") return "CAST(" + Quote(FormatDate(ms)) + " AS DATE)";
+  if (postfix == "ts") return Quote(FormatTimestamp(ms));
+  if (postfix == "tstz") return Quote(FormatTimestamp(ms) + "+00:00");
+  if (postfix == "dt") return "CAST(" + Quote(FormatTimestamp(ms)) + " AS TIMESTAMP)";
   if (postfix == "epoch") return std::to_string(FloorDivide(ms, kMsPerSecond));
   if (postfix == "millis") return std::to_string(ms);
   return std::nullopt;

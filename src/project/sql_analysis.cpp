@@ -1,5 +1,7 @@
 #include "project/sql_analysis.h"
 
+#include "base/text.h"
+
 #include <algorithm>
 #include <set>
 
@@ -19,12 +21,6 @@ std::string Text(const Json& node, const char* key) {
   auto found = node.find(key);
   if (found == node.end() || !found->is_string()) return "";
   return found->get<std::string>();
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 // Folds a constant path expression: 'a', 'a' || 'b', ['a', 'b'], concat('a','b').
@@ -67,7 +63,7 @@ bool LooksLikeFile(const std::string& name) {
   if (name.find('/') != std::string::npos || name.find('*') != std::string::npos) return true;
   static const char* kExtensions[] = {".csv", ".tsv", ".parquet", ".json", ".jsonl",
                                       ".ndjson", ".gz", ".zst", ".txt"};
-  std::string lower = Lower(name);
+  std::string lower = ToLower(name);
   for (const char* extension : kExtensions) {
     std::string suffix(extension);
     if (lower.size() > suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
@@ -103,7 +99,7 @@ class TreeWalker {
   void VisitObject(const Json& node) {
     if (node.contains("cte_map") && node["cte_map"].contains("map")) {
       for (const Json& entry : node["cte_map"]["map"]) {
-        ctes.insert(Lower(Text(entry, "key")));
+        ctes.insert(ToLower(Text(entry, "key")));
       }
     }
     const std::string type = Text(node, "type");
@@ -114,14 +110,14 @@ class TreeWalker {
         sources.push_back({"scan", {table}});
         return;
       }
-      tables.emplace_back(Lower(schema), Lower(table));
+      tables.emplace_back(ToLower(schema), ToLower(table));
     } else if (type == "TABLE_FUNCTION" && node.contains("function")) {
       VisitTableFunction(node["function"]);
     }
   }
 
   void VisitTableFunction(const Json& function) {
-    const std::string name = Lower(Text(function, "function_name"));
+    const std::string name = ToLower(Text(function, "function_name"));
     if (!IsFileReadingFunction(name)) return;
     SourceReference source{name, {}};
     const Json& children = function["children"];
@@ -137,9 +133,9 @@ std::vector<std::string> SelectNames(const Json& statement) {
   for (const Json& expression : node["select_list"]) {
     std::string alias = Text(expression, "alias");
     if (!alias.empty()) {
-      names.push_back(Lower(alias));
+      names.push_back(ToLower(alias));
     } else if (Text(expression, "class") == "COLUMN_REF") {
-      names.push_back(Lower(expression["column_names"].back().get<std::string>()));
+      names.push_back(ToLower(expression["column_names"].back().get<std::string>()));
     } else if (Text(expression, "class") == "STAR") {
       names.push_back("*");
     } else {
@@ -312,8 +308,8 @@ void ReplaceTables(Json& node, const std::set<std::string>& ctes,
   }
   if (!node.is_object()) return;
   if (Text(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
-    std::string schema = Lower(Text(node, "schema_name"));
-    std::string table = Lower(Text(node, "table_name"));
+    std::string schema = ToLower(Text(node, "schema_name"));
+    std::string table = ToLower(Text(node, "table_name"));
     bool is_cte = schema.empty() && ctes.count(table);
     auto found = map.find(schema.empty() ? table : schema + "." + table);
     if (!is_cte && found != map.end()) {

@@ -276,12 +276,6 @@ std::string DescribeToken(const Token& token) {
   return "'" + std::string(text.substr(0, kDescribedTokenCharsMax)) + "...'";
 }
 
-std::string ToLower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = LowerAscii(c);
-  return lower;
-}
-
 std::string ToUpper(std::string_view text) {
   std::string upper(text);
   for (char& c : upper) c = UpperAscii(c);

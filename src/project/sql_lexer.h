@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/text.h"
 #include "project/model.h"
 
 namespace materia {
@@ -94,7 +95,6 @@ std::string IdentifierValue(const Token& token);
 std::string DescribeToken(const Token& token);
 
 // ASCII case folding.
-std::string ToLower(std::string_view text);
 std::string ToUpper(std::string_view text);
 
 // kInvalidInput "file:line:col: message", or "file: message" when where.line is 0,
