@@ -35,9 +35,11 @@ constexpr size_t kMaxFileBytes = 64 << 20;  // a model or seed file larger than 
 
 // Reads a whole file with plain system calls (streams cost more than the read itself
 // when a project has thousands of small files).
-Result<std::string> ReadFile(const fs::path& path) {
+// `name` is how messages call the file (default: its path).
+Result<std::string> ReadFile(const fs::path& path, const std::string& name = "") {
+  const std::string shown = name.empty() ? path.string() : name;
   int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (descriptor < 0) return Status::IoError("cannot read " + path.string() + ": " + std::strerror(errno));
+  if (descriptor < 0) return Status::IoError("cannot read " + shown + ": " + std::strerror(errno));
   std::string content;
   char buffer[64 * 1024];
   while (true) {
@@ -46,13 +48,14 @@ Result<std::string> ReadFile(const fs::path& path) {
     if (count <= 0) {
       int error = errno;
       ::close(descriptor);
-      if (count < 0) return Status::IoError("cannot read " + path.string() + ": " + std::strerror(error));
+      if (count < 0) return Status::IoError("cannot read " + shown + ": " + std::strerror(error));
       return content;
     }
     content.append(buffer, static_cast<size_t>(count));
     if (content.size() > kMaxFileBytes) {
       ::close(descriptor);
-      return Status::InvalidInput(path.string() + " is larger than " + std::to_string(kMaxFileBytes) + " bytes");
+      return Status::InvalidInput(shown + " is larger than " + std::to_string(kMaxFileBytes) +
+                                  " bytes, the limit for a model or seed file");
     }
   }
 }
@@ -95,7 +98,7 @@ std::string VariablesKey(const ProjectConfig& config) {
 // Reads, parses and renders one model file into `model`; analysis comes later, batched.
 Status ReadModel(const ProjectConfig& config, const std::string& relative_path, Model* model) {
   fs::path absolute = fs::path(config.project_dir) / relative_path;
-  MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(absolute));
+  MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(absolute, relative_path));
   if (std::optional<size_t> bad = FindInvalidUtf8(content)) {
     SourceLocation where = LocationAt({relative_path, 1, 1}, content, *bad);
     char byte[8];
@@ -114,11 +117,16 @@ Status ReadModel(const ProjectConfig& config, const std::string& relative_path, 
   }
   if (definition.kind == ModelKind::kSeed) {
     fs::path seed = absolute.parent_path() / definition.seed_path;
-    auto seed_content = ReadFile(seed);
-    if (!seed_content.ok()) {
+    std::string seed_name = seed.lexically_normal().lexically_relative(config.project_dir).string();
+    std::error_code error;
+    if (!fs::is_regular_file(seed, error)) {
       return Status::InvalidInput(definition.header_location.ToString() + ": seed file " +
-                                  seed.lexically_normal().lexically_relative(config.project_dir).string() +
-                                  " does not exist");
+                                  seed_name + " does not exist");
+    }
+    auto seed_content = ReadFile(seed, seed_name);
+    if (!seed_content.ok()) {
+      return Status::InvalidInput(definition.header_location.ToString() + ": " +
+                                  seed_content.status().message());
     }
     model->seed_content_hash = Sha256Hex(*seed_content);
     return Status::Ok();

@@ -96,6 +96,17 @@ run_materia -p proj plan --auto-apply
 expect_code 2 "unwritable warehouse"
 if grep -qE '^error: cannot open DuckDB database /proc/materia/warehouse.duckdb' <<<"$ERR"; then ok; else fail "unwritable message: $ERR"; fi
 
+# Files too large to be models or seeds: one line naming the file.
+new_project
+{ printf 'MODEL (name s.a, kind FULL);\nSELECT 1 AS x\n-- '; head -c 68000000 /dev/zero | tr '\0' 'x'; } > proj/models/a.sql
+expect_error "error: models/a.sql is larger than 67108864 bytes, the limit for a model or seed file" "model file too large"
+
+new_project
+mkdir -p proj/seeds
+head -c 68000000 /dev/zero | tr '\0' 'x' > proj/seeds/big.csv
+printf "MODEL (name s.a, kind SEED (path '../seeds/big.csv'));\n" > proj/models/a.sql
+expect_error "error: models/a.sql:1:1: seeds/big.csv is larger than 67108864 bytes, the limit for a model or seed file" "seed file too large"
+
 # An unwritable state store path: one line naming it.
 new_project
 touch proj/.materia

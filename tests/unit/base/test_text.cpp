@@ -26,3 +26,20 @@ TEST(FindInvalidUtf8, FindsTheFirstBadByte) {
 
 }  // namespace
 }  // namespace materia
+
+namespace materia {
+namespace {
+
+TEST(TextHelpers, LowerTrimDigits) {
+  EXPECT_EQ(ToLower("SELECT Raw.A_1"), "select raw.a_1");
+  EXPECT_EQ(ToLower("ÉTÉ"), "\xc3\x89t\xc3\x89");  // bytes outside ASCII are kept
+  EXPECT_EQ(Trim("  a b \t\n"), "a b");
+  EXPECT_EQ(Trim(" \t "), "");
+  EXPECT_TRUE(IsAllDigits("2024"));
+  EXPECT_FALSE(IsAllDigits(""));
+  EXPECT_FALSE(IsAllDigits("12a"));
+  EXPECT_FALSE(IsAllDigits("-1"));
+}
+
+}  // namespace
+}  // namespace materia
