@@ -174,7 +174,7 @@ Status DecideVersion(const SnapshotIndex& known, SqlAnalyzer& analyzer,
     bool additive = !breaking_upstream && !old_properties.is_null() &&
                     old_properties == DefinitionField(*target, "properties_hash") &&
                     ParentNames(*previous) == ParentNames(*target) &&
-                    IsAdditiveChange(analyzer, previous->normalized_query, target->normalized_query);
+                    IsAdditiveChange(analyzer, previous->query, target->query);
     change->category = additive ? "non-breaking" : "breaking";
   } else {
     change->type = ChangeType::kIndirectlyModified;

@@ -50,7 +50,7 @@ struct Plan {
 Result<Plan> BuildPlan(const Project& project, StateStore& state, const std::string& environment,
                        SqlAnalyzer& analyzer);
 
-// True when `new_query` only adds output columns to `old_query` (both normalized).
+// True when `new_query` only adds output columns to `old_query` (both as rendered).
 // Returns false when either cannot be parsed.
 bool IsAdditiveChange(SqlAnalyzer& analyzer, const std::string& old_query,
                       const std::string& new_query);

@@ -31,7 +31,7 @@ std::string PropertiesHash(const Model& model) {
 }
 
 std::string DataHash(const Model& model, const std::string& properties_hash) {
-  return Hasher().Add(properties_hash).Add(model.normalized_query).Sha256();
+  return Hasher().Add(properties_hash).Add(model.query_hash).Sha256();
 }
 
 std::string DefinitionJson(const Model& model, const std::string& properties_hash) {
@@ -69,7 +69,7 @@ std::map<std::string, SnapshotRecord> ComputeSnapshots(const Project& project) {
     record.kind = ModelKindName(model.definition.kind);
     std::string properties_hash = PropertiesHash(model);
     record.data_hash = DataHash(model, properties_hash);
-    record.normalized_query = model.normalized_query;
+    record.query = model.rendered_query;
     record.definition_json = DefinitionJson(model, properties_hash);
     Hasher hasher;
     hasher.Add(record.data_hash);

@@ -1,7 +1,7 @@
 // Snapshots: (model, fingerprint) pairs, each owning one physical table.
 //
 // A model's data hash covers what its own file determines about its data: the kind and
-// its data-affecting properties, the normalized query (so formatting and comments
+// its data-affecting properties, the query's parse tree (so formatting and comments
 // change nothing), pre/post statements, the seed file's content. Its fingerprint adds
 // its parents' fingerprints. Names of the physical objects and environment views are
 // decided here and nowhere else.
@@ -18,7 +18,7 @@ namespace materia {
 constexpr size_t kVersionLength = 12;  // hex characters of a version in table names
 
 // Computes every model's SnapshotRecord (name, fingerprint, data hash, kind,
-// normalized query, parents, definition); version and category are left empty for
+// query, parents, definition); version and category are left empty for
 // the planner to decide.
 std::map<std::string, SnapshotRecord> ComputeSnapshots(const Project& project);
 

@@ -14,7 +14,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 
 Json ToJson(const QueryAnalysis& analysis) {
   Json sources = Json::array();
@@ -23,7 +23,7 @@ Json ToJson(const QueryAnalysis& analysis) {
   }
   return {{"t", analysis.tables},
           {"s", sources},
-          {"n", analysis.normalized_sql},
+          {"h", analysis.tree_hash},
           {"c", analysis.select_names}};
 }
 
@@ -34,7 +34,7 @@ QueryAnalysis FromJson(const Json& json) {
     analysis.sources.push_back(
         {source.at("f").get<std::string>(), source.at("g").get<std::vector<std::string>>()});
   }
-  analysis.normalized_sql = json.at("n").get<std::string>();
+  analysis.tree_hash = json.at("h").get<std::string>();
   analysis.select_names = json.at("c").get<std::vector<std::string>>();
   return analysis;
 }

@@ -139,7 +139,7 @@ Status ReadModel(const ProjectConfig& config, const std::string& relative_path, 
 }
 
 void ApplyAnalysis(const QueryAnalysis& analysis, Model* model) {
-  model->normalized_query = analysis.normalized_sql;
+  model->query_hash = analysis.tree_hash;
   model->select_names = analysis.select_names;
   model->sources = analysis.sources;
   model->external_tables = analysis.tables;  // split into parents in BuildDag

@@ -25,7 +25,7 @@ namespace materia {
 struct Model {
   ModelDefinition definition;
   std::string rendered_query;   // rendered with the analysis context
-  std::string normalized_query; // DuckDB's normalized text of rendered_query
+  std::string query_hash;       // hash of rendered_query's parse tree (see sql_analysis.h)
   std::vector<std::string> select_names;
   std::vector<std::string> parents;          // model names, sorted
   std::vector<std::string> children;         // model names, sorted

@@ -1,55 +1,78 @@
 #include "project/sql_analysis.h"
 
+#include "base/hash.h"
 #include "base/text.h"
+#include "project/sql_lexer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 namespace materia {
 
 using Json = nlohmann::json;
+namespace dom = simdjson::dom;
 
 namespace {
 
 constexpr int kMaxTreeDepth = 512;  // deeper trees are rejected, not recursed into
 
+// ---------------------------------------------------------------------------------
+// Reading json_serialize_sql's output. Loading a project reads thousands of parse
+// trees, so this side uses simdjson's read-only DOM; rewriting (which edits a tree)
+// uses nlohmann further below.
+
 // The string member `key` of `node`, or "" when absent or not a string (a parse tree
 // reuses names: "type" is a string on nodes and an object on constants).
-std::string Text(const Json& node, const char* key) {
-  auto found = node.find(key);
-  if (found == node.end() || !found->is_string()) return "";
-  return found->get<std::string>();
+std::string_view Text(dom::element node, std::string_view key) {
+  dom::object object;
+  if (node.get_object().get(object)) return {};
+  std::string_view text;
+  if (object.at_key(key).get_string().get(text)) return {};
+  return text;
+}
+
+// The member `key` of `node`; an error result when `node` is no object or lacks it
+// (simdjson results chain: Member(a, "b")["c"].get_array()).
+simdjson::simdjson_result<dom::element> Member(dom::element node, std::string_view key) {
+  return node[key];
 }
 
 // Folds a constant path expression: 'a', 'a' || 'b', ['a', 'b'], concat('a','b').
 // Returns false when any part is not a string constant.
-bool FoldConstantStrings(const Json& node, std::vector<std::string>* out) {
-  if (!node.is_object()) return false;
-  const std::string cls = Text(node, "class");
+bool FoldConstantStrings(dom::element node, std::vector<std::string>* out, int depth = 0) {
+  if (depth > kMaxTreeDepth || !node.is_object()) return false;
+  const std::string_view cls = Text(node, "class");
   if (cls == "CONSTANT") {
-    const Json& value = node["value"];
-    if (value.value("is_null", false) || !value.contains("value")) return false;
-    if (!value["value"].is_string()) return false;
-    out->push_back(value["value"].get<std::string>());
+    bool is_null = false;
+    if (!Member(node, "value")["is_null"].get_bool().get(is_null) && is_null) return false;
+    std::string_view text;
+    if (Member(node, "value")["value"].get_string().get(text)) return false;
+    out->emplace_back(text);
     return true;
   }
-  if (cls == "CAST") return FoldConstantStrings(node["child"], out);
+  if (cls == "CAST") {
+    dom::element child;
+    return !Member(node, "child").get(child) && FoldConstantStrings(child, out, depth + 1);
+  }
   if (cls != "FUNCTION") return false;
-  const std::string name = Text(node, "function_name");
-  const Json& children = node["children"];
+  const std::string_view name = Text(node, "function_name");
+  dom::array children;
+  if (Member(node, "children").get_array().get(children)) return false;
   if (name == "list_value") {
-    for (const Json& child : children) {
-      if (!FoldConstantStrings(child, out)) return false;
+    for (dom::element child : children) {
+      if (!FoldConstantStrings(child, out, depth + 1)) return false;
     }
     return true;
   }
   if (name == "||" || name == "concat") {
     std::string joined;
-    for (const Json& child : children) {
+    for (dom::element child : children) {
       std::vector<std::string> part;
-      if (!FoldConstantStrings(child, &part) || part.size() != 1) return false;
+      if (!FoldConstantStrings(child, &part, depth + 1) || part.size() != 1) return false;
       joined += part[0];
     }
     out->push_back(joined);
@@ -73,20 +96,70 @@ bool LooksLikeFile(const std::string& name) {
   return false;
 }
 
-// Collects what a parse tree reads. CTE names are gathered for the whole query, so a
-// CTE shadows an unqualified table of the same name anywhere in it.
+// Appends one scalar or container to the canonical form that tree hashes read.
+void AppendLength(std::string& out, size_t length) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof(digits), length).ptr;
+  out.append(digits, end);
+  out.push_back(':');
+}
+
+// Walks a statement's parse tree once: collects what it reads (CTE names are gathered
+// for the whole query, so a CTE shadows an unqualified table of the same name anywhere
+// in it) and writes the canonical form of the tree without source positions, which is
+// what the query's fingerprint hashes.
 class TreeWalker {
  public:
-  Status Walk(const Json& node, int depth) {
+  explicit TreeWalker(bool canonical_form = true) : canonical_form_(canonical_form) {}
+
+  Status Walk(dom::element node, int depth) {
+    if (depth > kMaxTreeDepth) return Status::InvalidInput("query is nested too deeply");
+    if (!canonical_form_) return WalkOnly(node, depth);
+    switch (node.type()) {
+      case dom::element_type::ARRAY: {
+        canonical.push_back('[');
+        for (dom::element child : dom::array(node)) MATERIA_RETURN_IF_ERROR(Walk(child, depth + 1));
+        canonical.push_back(']');
+        return Status::Ok();
+      }
+      case dom::element_type::OBJECT: {
+        VisitObject(node);
+        canonical.push_back('{');
+        for (dom::key_value_pair field : dom::object(node)) {
+          if (field.key == "query_location") continue;  // formatting, not meaning
+          AppendLength(canonical, field.key.size());
+          canonical.append(field.key);
+          MATERIA_RETURN_IF_ERROR(Walk(field.value, depth + 1));
+        }
+        canonical.push_back('}');
+        return Status::Ok();
+      }
+      case dom::element_type::STRING: {
+        std::string_view text(node);
+        canonical.push_back('s');
+        AppendLength(canonical, text.size());
+        canonical.append(text);
+        return Status::Ok();
+      }
+      case dom::element_type::INT64: canonical += "i" + std::to_string(int64_t(node)) + ";"; break;
+      case dom::element_type::UINT64: canonical += "u" + std::to_string(uint64_t(node)) + ";"; break;
+      case dom::element_type::DOUBLE: canonical += "d" + std::to_string(double(node)) + ";"; break;
+      case dom::element_type::BOOL: canonical += bool(node) ? "t" : "f"; break;
+      case dom::element_type::NULL_VALUE: canonical += "z"; break;
+    }
+    return Status::Ok();
+  }
+
+  // Visits without writing the canonical form.
+  Status WalkOnly(dom::element node, int depth) {
     if (depth > kMaxTreeDepth) return Status::InvalidInput("query is nested too deeply");
     if (node.is_array()) {
-      for (const Json& child : node) MATERIA_RETURN_IF_ERROR(Walk(child, depth + 1));
-      return Status::Ok();
-    }
-    if (!node.is_object()) return Status::Ok();
-    VisitObject(node);
-    for (const auto& item : node.items()) {
-      MATERIA_RETURN_IF_ERROR(Walk(item.value(), depth + 1));
+      for (dom::element child : dom::array(node)) MATERIA_RETURN_IF_ERROR(WalkOnly(child, depth + 1));
+    } else if (node.is_object()) {
+      VisitObject(node);
+      for (dom::key_value_pair field : dom::object(node)) {
+        MATERIA_RETURN_IF_ERROR(WalkOnly(field.value, depth + 1));
+      }
     }
     return Status::Ok();
   }
@@ -94,55 +167,146 @@ class TreeWalker {
   std::set<std::string> ctes;
   std::vector<std::pair<std::string, std::string>> tables;  // (schema, table)
   std::vector<SourceReference> sources;
+  std::string canonical;
+  // Every base table reference as written, for rewriting (files excluded).
+  struct TableRef {
+    std::string catalog, schema, table;  // as written (case kept)
+    bool has_alias = false;
+    uint64_t location = UINT64_MAX;  // byte offset of the name in the query
+  };
+  std::vector<TableRef> refs;
 
  private:
-  void VisitObject(const Json& node) {
-    if (node.contains("cte_map") && node["cte_map"].contains("map")) {
-      for (const Json& entry : node["cte_map"]["map"]) {
-        ctes.insert(ToLower(Text(entry, "key")));
-      }
+  bool canonical_form_;
+
+  void VisitObject(dom::element node) {
+    dom::array map;
+    if (!Member(node, "cte_map")["map"].get_array().get(map)) {
+      for (dom::element entry : map) ctes.insert(ToLower(std::string(Text(entry, "key"))));
     }
-    const std::string type = Text(node, "type");
-    if (type == "BASE_TABLE" && node.contains("table_name")) {
-      std::string schema = Text(node, "schema_name");
-      std::string table = Text(node, "table_name");
+    const std::string_view type = Text(node, "type");
+    if (type == "BASE_TABLE") {
+      if (!Member(node, "table_name").is_string()) return;
+      std::string schema(Text(node, "schema_name"));
+      std::string table(Text(node, "table_name"));
       if (schema.empty() && LooksLikeFile(table)) {  // FROM 'data/x.csv': DuckDB reads the file
         sources.push_back({"scan", {table}});
         return;
       }
       tables.emplace_back(ToLower(schema), ToLower(table));
-    } else if (type == "TABLE_FUNCTION" && node.contains("function")) {
-      VisitTableFunction(node["function"]);
+      TableRef ref;
+      ref.catalog = std::string(Text(node, "catalog_name"));
+      ref.schema = schema;
+      ref.table = table;
+      ref.has_alias = !Text(node, "alias").empty();
+      uint64_t location = UINT64_MAX;
+      if (!Member(node, "query_location").get_uint64().get(location)) ref.location = location;
+      refs.push_back(std::move(ref));
+    } else if (type == "TABLE_FUNCTION") {
+      dom::element function;
+      if (!Member(node, "function").get(function) && function.is_object()) VisitTableFunction(function);
     }
   }
 
-  void VisitTableFunction(const Json& function) {
-    const std::string name = ToLower(Text(function, "function_name"));
+  void VisitTableFunction(dom::element function) {
+    const std::string name = ToLower(std::string(Text(function, "function_name")));
     if (!IsFileReadingFunction(name)) return;
     SourceReference source{name, {}};
-    const Json& children = function["children"];
-    if (!children.empty()) FoldConstantStrings(children[0], &source.globs);
+    dom::array children;
+    dom::element first;
+    if (!Member(function, "children").get_array().get(children) && !children.at(0).get(first)) {
+      FoldConstantStrings(first, &source.globs);
+    }
     sources.push_back(std::move(source));
   }
 };
 
-std::vector<std::string> SelectNames(const Json& statement) {
+std::vector<std::string> SelectNames(dom::element statement) {
   std::vector<std::string> names;
-  const Json& node = statement["node"];
-  if (!node.contains("select_list")) return names;
-  for (const Json& expression : node["select_list"]) {
-    std::string alias = Text(expression, "alias");
+  dom::array select_list;
+  if (Member(statement, "node")["select_list"].get_array().get(select_list)) return names;
+  for (dom::element expression : select_list) {
+    std::string_view alias = Text(expression, "alias");
+    std::string_view cls = Text(expression, "class");
+    dom::array column_names;
+    std::string_view column;
     if (!alias.empty()) {
-      names.push_back(ToLower(alias));
-    } else if (Text(expression, "class") == "COLUMN_REF") {
-      names.push_back(ToLower(expression["column_names"].back().get<std::string>()));
-    } else if (Text(expression, "class") == "STAR") {
+      names.push_back(ToLower(std::string(alias)));
+    } else if (cls == "COLUMN_REF" &&
+               !Member(expression, "column_names").get_array().get(column_names) &&
+               column_names.size() > 0 &&
+               !column_names.at(column_names.size() - 1).get_string().get(column)) {
+      names.push_back(ToLower(std::string(column)));
+    } else if (cls == "STAR") {
       names.push_back("*");
     } else {
       names.push_back("");
     }
   }
   return names;
+}
+
+// Reads json_serialize_sql's output into `parser`: the single statement's tree, or
+// the parser's error (with its offset in `syntax_error`).
+Result<dom::element> ParseSerialized(dom::parser& parser, std::string_view text,
+                                     SqlSyntaxError* syntax_error) {
+  dom::element tree;
+  if (parser.parse(text.data(), text.size()).get(tree) || !tree.is_object()) {
+    return Status::Internal("json_serialize_sql returned bad JSON");
+  }
+  bool error = false;
+  if (!Member(tree, "error").get_bool().get(error) && error) {
+    std::string message(Text(tree, "error_message"));
+    if (message.empty()) message = "cannot parse query";
+    if (syntax_error) {
+      syntax_error->message = message;
+      std::string_view position = Text(tree, "position");
+      size_t offset = 0;
+      auto [end, code] = std::from_chars(position.data(), position.data() + position.size(), offset);
+      if (!position.empty() && code == std::errc() && end == position.data() + position.size()) {
+        syntax_error->offset = offset;
+      }
+    }
+    if (message.find("Only SELECT") != std::string::npos) {
+      message = "the model's query must be a SELECT statement";
+    }
+    return Status::InvalidInput(message);
+  }
+  dom::array statements;
+  if (Member(tree, "statements").get_array().get(statements)) {
+    return Status::Internal("json_serialize_sql returned no statements");
+  }
+  if (statements.size() != 1) {
+    return Status::InvalidInput("expected one query, found " + std::to_string(statements.size()));
+  }
+  dom::element statement;
+  if (statements.at(0).get(statement)) return Status::Internal("json_serialize_sql returned no statement");
+  return statement;
+}
+
+// Everything an analysis holds, from one statement's tree.
+Result<QueryAnalysis> BuildAnalysis(dom::element statement) {
+  TreeWalker walker;
+  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
+  QueryAnalysis analysis;
+  std::set<std::string> tables;
+  for (const auto& [schema, table] : walker.tables) {
+    if (schema.empty() && walker.ctes.count(table)) continue;
+    tables.insert(schema.empty() ? table : schema + "." + table);
+  }
+  analysis.tables.assign(tables.begin(), tables.end());
+  analysis.sources = std::move(walker.sources);
+  analysis.select_names = SelectNames(statement);
+  analysis.tree_hash = Sha256Hex(walker.canonical);
+  return analysis;
+}
+
+Result<std::string> SerializeText(DuckConnection& connection, const std::string& sql) {
+  MATERIA_ASSIGN_OR_RETURN(QueryResult result,
+                           connection.QueryParams("SELECT json_serialize_sql(?::VARCHAR)", {sql}));
+  std::optional<std::string> text = result.Scalar();
+  if (!text) return Status::Internal("json_serialize_sql returned NULL");
+  return *text;
 }
 
 }  // namespace
@@ -170,87 +334,13 @@ Status SqlAnalyzer::Open() {
   return Status::Ok();
 }
 
-namespace {
-
-// Serializes `sql`; returns the single statement's tree or the parser's error.
-// Reads json_serialize_sql's output: the single statement's tree or the parser's error.
-Result<Json> ParseSerialized(const std::string& text, SqlSyntaxError* syntax_error) {
-  Json tree = Json::parse(text, nullptr, false);
-  if (tree.is_discarded()) return Status::Internal("json_serialize_sql returned bad JSON");
-  if (tree.value("error", false)) {
-    std::string message = tree.value("error_message", "cannot parse query");
-    if (syntax_error) {
-      syntax_error->message = message;
-      std::string position = Text(tree, "position");
-      if (!position.empty() && position.size() < 18 &&
-          position.find_first_not_of("0123456789") == std::string::npos) {
-        syntax_error->offset = std::stoull(position);
-      }
-    }
-    if (message.find("Only SELECT") != std::string::npos) {
-      message = "the model's query must be a SELECT statement";
-    }
-    return Status::InvalidInput(message);
-  }
-  const Json& statements = tree["statements"];
-  if (statements.size() != 1) {
-    return Status::InvalidInput("expected one query, found " +
-                                std::to_string(statements.size()));
-  }
-  return statements[0];
-}
-
-Result<Json> SerializeOne(DuckConnection& connection, const std::string& sql,
-                          SqlSyntaxError* syntax_error) {
-  MATERIA_ASSIGN_OR_RETURN(QueryResult result,
-                           connection.QueryParams("SELECT json_serialize_sql(?::VARCHAR)", {sql}));
-  std::optional<std::string> text = result.Scalar();
-  if (!text) return Status::Internal("json_serialize_sql returned NULL");
-  return ParseSerialized(*text, syntax_error);
-}
-
-// Everything but the normalized text, from a statement's tree.
-Result<QueryAnalysis> BuildAnalysis(const Json& statement) {
-  TreeWalker walker;
-  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
-  QueryAnalysis analysis;
-  std::set<std::string> tables;
-  for (const auto& [schema, table] : walker.tables) {
-    if (schema.empty() && walker.ctes.count(table)) continue;
-    tables.insert(schema.empty() ? table : schema + "." + table);
-  }
-  analysis.tables.assign(tables.begin(), tables.end());
-  analysis.sources = std::move(walker.sources);
-  analysis.select_names = SelectNames(statement);
-  return analysis;
-}
-
-Result<std::string> Deserialize(DuckConnection& connection, const Json& statement) {
-  Json wrapper = {{"error", false}, {"statements", Json::array({statement})}};
-  MATERIA_ASSIGN_OR_RETURN(
-      QueryResult result,
-      connection.QueryParams("SELECT json_deserialize_sql(?::JSON)", {wrapper.dump()}));
-  std::optional<std::string> text = result.Scalar();
-  if (!text) return Status::Internal("json_deserialize_sql returned NULL");
-  return *text;
-}
-
-}  // namespace
-
 Result<QueryAnalysis> SqlAnalyzer::Analyze(const std::string& sql, SqlSyntaxError* syntax_error) {
-  try {
-    return AnalyzeTree(sql, syntax_error);
-  } catch (const Json::exception& error) {
-    return Status::Internal(std::string("unexpected parse tree from DuckDB: ") + error.what());
-  }
-}
-
-Result<QueryAnalysis> SqlAnalyzer::AnalyzeTree(const std::string& sql, SqlSyntaxError* syntax_error) {
   MATERIA_RETURN_IF_ERROR(Open());
-  MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, syntax_error));
+  MATERIA_ASSIGN_OR_RETURN(std::string text, SerializeText(*connection_, sql));
+  dom::parser parser;
+  MATERIA_ASSIGN_OR_RETURN(dom::element statement, ParseSerialized(parser, text, syntax_error));
   MATERIA_ASSIGN_OR_RETURN(QueryAnalysis analysis, BuildAnalysis(statement));
-  MATERIA_ASSIGN_OR_RETURN(analysis.normalized_sql, Deserialize(*connection_, statement));
-  analysis.tree_json = statement.dump();
+  analysis.tree_json = simdjson::to_string(statement);
   return analysis;
 }
 
@@ -264,55 +354,127 @@ std::vector<Result<QueryAnalysis>> SqlAnalyzer::AnalyzeBatch(const std::vector<s
     for (size_t i = 0; i < sqls.size(); i++) results.push_back(opened);
     return results;
   }
-  // One query parses and normalizes the whole batch: DuckDB's per-query overhead is
-  // paid once. A batch the query cannot take falls back to one query per statement.
+  // One query parses the whole batch: DuckDB's per-query overhead is paid once. A
+  // batch the query cannot take falls back to one query per statement.
   auto batch = connection_->QueryParams(
-      "SELECT s, CASE WHEN json_extract_string(s, '$.error') = 'false' "
-      "AND json_array_length(s::JSON -> 'statements') = 1 "
-      "THEN json_deserialize_sql(s::JSON) END "
-      "FROM (SELECT i, json_serialize_sql(q) AS s FROM (SELECT generate_subscripts(l, 1) AS i, "
-      "unnest(l) AS q FROM (SELECT from_json(?::JSON, '[\"VARCHAR\"]') AS l))) ORDER BY i",
+      "SELECT json_serialize_sql(q) FROM (SELECT generate_subscripts(l, 1) AS i, unnest(l) AS q "
+      "FROM (SELECT from_json(?::JSON, '[\"VARCHAR\"]') AS l)) ORDER BY i",
       {Json(sqls).dump()});
   if (!batch.ok() || batch->rows.size() != sqls.size()) {
     for (size_t i = 0; i < sqls.size(); i++) results.push_back(Analyze(sqls[i], &(*errors)[i]));
     return results;
   }
+  dom::parser parser;
   for (size_t i = 0; i < sqls.size(); i++) {
-    const auto& row = batch->rows[i];
-    try {
-      auto statement = row[0] ? ParseSerialized(*row[0], &(*errors)[i])
-                              : Result<Json>(Status::Internal("json_serialize_sql returned NULL"));
-      if (!statement.ok()) {
-        results.push_back(statement.status());
-        continue;
-      }
-      auto analysis = BuildAnalysis(*statement);
-      if (analysis.ok() && row[1]) analysis->normalized_sql = *row[1];
-      results.push_back(analysis.ok() && !row[1] ? Analyze(sqls[i], &(*errors)[i]) : analysis);
-    } catch (const Json::exception& error) {
-      results.push_back(Status::Internal(std::string("unexpected parse tree from DuckDB: ") + error.what()));
+    const auto& text = batch->rows[i][0];
+    if (!text) {
+      results.push_back(Status::Internal("json_serialize_sql returned NULL"));
+      continue;
     }
+    auto statement = ParseSerialized(parser, *text, &(*errors)[i]);
+    results.push_back(statement.ok() ? BuildAnalysis(*statement) : Result<QueryAnalysis>(statement.status()));
   }
   return results;
 }
 
 namespace {
 
-void ReplaceTables(Json& node, const std::set<std::string>& ctes,
-                   const std::map<std::string, std::pair<std::string, std::string>>& map,
-                   int depth) {
+using Replacements = std::map<std::string, std::pair<std::string, std::string>>;
+
+// The identifier a token names: a quoted one unquoted, a bare word lower-cased (as
+// DuckDB folds it for comparison).
+std::string IdentifierOf(const Token& token) {
+  if (token.type != TokenType::kQuotedIdentifier) return ToLower(std::string(token.text));
+  std::string name;
+  std::string_view inner = token.text.substr(1, token.text.size() - 2);
+  for (size_t i = 0; i < inner.size(); i++) {
+    name.push_back(inner[i]);
+    if (inner[i] == '"') i++;  // "" stands for one quote
+  }
+  return ToLower(name);
+}
+
+// The dotted name of `parts` identifiers that starts at `offset` of `sql`, whose last
+// identifier is `table`: the end offset and the last identifier as written. Returns
+// false when the text there is not that name.
+bool ScanTableName(std::string_view sql, size_t offset, size_t parts, const std::string& table,
+                   size_t* end, std::string* last_as_written) {
+  if (offset >= sql.size() || parts == 0) return false;
+  SqlLexer lexer(sql.substr(offset), SourceLocation{});
+  Token last;
+  for (size_t part = 0; part < parts; part++) {
+    if (part > 0) {
+      auto dot = lexer.Next();
+      if (!dot.ok() || !dot->IsSymbol('.')) return false;
+    }
+    auto token = lexer.Next();
+    if (!token.ok()) return false;
+    if (token->type != TokenType::kWord && token->type != TokenType::kQuotedIdentifier) return false;
+    last = *token;
+  }
+  if (IdentifierOf(last) != ToLower(table)) return false;
+  *end = offset + last.end_offset();
+  *last_as_written = std::string(last.text);
+  return true;
+}
+
+// Rewrites by splicing the query text at the parse tree's table positions: what runs
+// is what the user wrote, with only the table names changed. Returns nullopt when a
+// position is missing or does not hold the name the tree says (the caller then
+// rewrites the tree instead).
+std::optional<std::string> SpliceTables(const std::string& sql, const TreeWalker& walker,
+                                        const Replacements& replacements) {
+  struct Edit {
+    size_t begin, end;
+    std::string text;
+  };
+  std::vector<Edit> edits;
+  for (const TreeWalker::TableRef& ref : walker.refs) {
+    std::string schema = ToLower(ref.schema);
+    std::string table = ToLower(ref.table);
+    if (schema.empty() && walker.ctes.count(table)) continue;
+    auto found = replacements.find(schema.empty() ? table : schema + "." + table);
+    if (found == replacements.end()) continue;
+    if (ref.location >= sql.size()) return std::nullopt;
+    size_t parts = (ref.catalog.empty() ? 0 : 1) + (ref.schema.empty() ? 0 : 1) + 1;
+    size_t end = 0;
+    std::string written;
+    if (!ScanTableName(sql, ref.location, parts, ref.table, &end, &written)) return std::nullopt;
+    std::string text = QuoteIdentifier(found->second.first) + "." + QuoteIdentifier(found->second.second);
+    // Columns qualified by the table's name (a.x for FROM raw.a) keep working.
+    if (!ref.has_alias) text += " AS " + written;
+    edits.push_back({static_cast<size_t>(ref.location), end, std::move(text)});
+  }
+  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.begin < b.begin; });
+  std::string out;
+  size_t position = 0;
+  for (const Edit& edit : edits) {
+    if (edit.begin < position) return std::nullopt;  // overlapping: trust the tree instead
+    out.append(sql, position, edit.begin - position);
+    out += edit.text;
+    position = edit.end;
+  }
+  out.append(sql, position, std::string::npos);
+  return out;
+}
+
+// Tree rewriting, for queries whose positions cannot be trusted.
+void ReplaceTables(Json& node, const std::set<std::string>& ctes, const Replacements& map, int depth) {
   if (depth > kMaxTreeDepth) return;
   if (node.is_array()) {
     for (Json& child : node) ReplaceTables(child, ctes, map, depth + 1);
     return;
   }
   if (!node.is_object()) return;
-  if (Text(node, "type") == "BASE_TABLE" && node.contains("table_name")) {
-    std::string schema = ToLower(Text(node, "schema_name"));
-    std::string table = ToLower(Text(node, "table_name"));
+  auto type = node.find("type");
+  auto table_name = node.find("table_name");
+  if (type != node.end() && *type == "BASE_TABLE" && table_name != node.end() && table_name->is_string()) {
+    std::string schema = ToLower(node.value("schema_name", ""));
+    std::string table = ToLower(table_name->get<std::string>());
     bool is_cte = schema.empty() && ctes.count(table);
     auto found = map.find(schema.empty() ? table : schema + "." + table);
     if (!is_cte && found != map.end()) {
+      if (node.value("alias", "").empty()) node["alias"] = table_name->get<std::string>();
       node["catalog_name"] = "";
       node["schema_name"] = found->second.first;
       node["table_name"] = found->second.second;
@@ -321,18 +483,32 @@ void ReplaceTables(Json& node, const std::set<std::string>& ctes,
   for (auto& item : node.items()) ReplaceTables(item.value(), ctes, map, depth + 1);
 }
 
+Result<std::string> RewriteTree(DuckConnection& connection, const std::string& text,
+                                const std::set<std::string>& ctes, const Replacements& replacements) {
+  Json tree = Json::parse(text, nullptr, false);
+  if (tree.is_discarded() || !tree.contains("statements") || tree["statements"].size() != 1) {
+    return Status::Internal("json_serialize_sql returned bad JSON");
+  }
+  ReplaceTables(tree["statements"][0], ctes, replacements, 0);
+  MATERIA_ASSIGN_OR_RETURN(QueryResult result,
+                           connection.QueryParams("SELECT json_deserialize_sql(?::JSON)", {tree.dump()}));
+  std::optional<std::string> sql = result.Scalar();
+  if (!sql) return Status::Internal("json_deserialize_sql returned NULL");
+  return *sql;
+}
+
 }  // namespace
 
-Result<std::string> SqlAnalyzer::RewriteTables(
-    const std::string& sql,
-    const std::map<std::string, std::pair<std::string, std::string>>& replacements) {
+Result<std::string> SqlAnalyzer::RewriteTables(const std::string& sql, const Replacements& replacements) {
+  MATERIA_RETURN_IF_ERROR(Open());
+  MATERIA_ASSIGN_OR_RETURN(std::string text, SerializeText(*connection_, sql));
+  dom::parser parser;
+  MATERIA_ASSIGN_OR_RETURN(dom::element statement, ParseSerialized(parser, text, nullptr));
+  TreeWalker walker(/*canonical_form=*/false);
+  MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
+  if (std::optional<std::string> spliced = SpliceTables(sql, walker, replacements)) return *spliced;
   try {
-    MATERIA_RETURN_IF_ERROR(Open());
-    MATERIA_ASSIGN_OR_RETURN(Json statement, SerializeOne(*connection_, sql, nullptr));
-    TreeWalker walker;
-    MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
-    ReplaceTables(statement, walker.ctes, replacements, 0);
-    return Deserialize(*connection_, statement);
+    return RewriteTree(*connection_, text, walker.ctes, replacements);
   } catch (const Json::exception& error) {
     return Status::Internal(std::string("unexpected parse tree from DuckDB: ") + error.what());
   }

@@ -3,8 +3,9 @@
 //
 // `json_serialize_sql(q)` gives the parse tree as JSON. From it we take every base
 // table reference (minus the names of CTEs), every file-reading table function with
-// its constant path arguments (the source globs), and `json_deserialize_sql` gives
-// the normalized text that fingerprints hash: formatting and comments vanish.
+// its constant path arguments (the source globs), and the tree's hash without source
+// positions, which fingerprints use: the tree is what json_deserialize_sql turns back
+// into normalized text, so formatting and comments change neither.
 //
 // A SqlAnalyzer wraps one DuckDB connection to an in-memory database (nothing is
 // executed), opened on first use, and is not thread-safe; use one per thread.
@@ -29,8 +30,8 @@ struct SourceReference {
 struct QueryAnalysis {
   std::vector<std::string> tables;  // "schema.table", lower-cased, sorted, unique
   std::vector<SourceReference> sources;
-  std::string normalized_sql;       // json_deserialize_sql(json_serialize_sql(q))
-  std::string tree_json;            // the serialized parse tree (Analyze only, not AnalyzeBatch)
+  std::string tree_hash;  // SHA-256 of the parse tree without its source positions
+  std::string tree_json;  // the serialized parse tree (Analyze only, not AnalyzeBatch)
   std::vector<std::string> select_names;  // output column names, when knowable ("" else)
 };
 
@@ -56,8 +57,11 @@ class SqlAnalyzer {
                                                   std::vector<SqlSyntaxError>* errors);
 
   // Returns `sql` with each table reference whose lower-cased "schema.table" is a key
-  // of `replacements` replaced by the value ("schema", "table" pair), via the parse
-  // tree. CTE names are never replaced.
+  // of `replacements` replaced by the value ("schema", "table" pair). The parse tree
+  // says where each reference is; the text is spliced there, so the rest stays as
+  // written. A reference without an alias gets its old table name as alias, so that
+  // columns qualified by it (a.x for FROM raw.a) still bind. CTE names are never
+  // replaced.
   Result<std::string> RewriteTables(
       const std::string& sql,
       const std::map<std::string, std::pair<std::string, std::string>>& replacements);

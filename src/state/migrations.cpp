@@ -156,6 +156,8 @@ Status ApplyMigration(SqliteDatabase& database, const StateMigration& migration)
 const std::vector<StateMigration>& StateMigrations() {
   static const std::vector<StateMigration> migrations = {
       {1, "initial schema", kInitialSchema},
+      {2, "snapshots keep their query as rendered; fingerprints hash its parse tree",
+       "ALTER TABLE snapshots RENAME COLUMN normalized_query TO query;"},
   };
   return migrations;
 }

@@ -36,7 +36,7 @@ using Mode = SqliteTransaction::Mode;
 constexpr int kBusyTimeoutMs = 10'000;
 
 const char* const kSnapshotColumns =
-    "name, fingerprint, version, kind, data_hash, normalized_query, parents_json, "
+    "name, fingerprint, version, kind, data_hash, query, parents_json, "
     "change_category, definition_json, data_identity, created_ms";
 
 const char* const kRunColumns =
@@ -80,7 +80,7 @@ SnapshotRecord ReadSnapshot(const SqliteStatement& row) {
   snapshot.version = row.ColumnText(2);
   snapshot.kind = row.ColumnText(3);
   snapshot.data_hash = row.ColumnText(4);
-  snapshot.normalized_query = row.ColumnText(5);
+  snapshot.query = row.ColumnText(5);
   snapshot.parents_json = row.ColumnText(6);
   snapshot.change_category = row.ColumnText(7);
   snapshot.definition_json = row.ColumnText(8);
@@ -230,7 +230,7 @@ Status SqliteStateStore::InsertSnapshot(const SnapshotRecord& snapshot) {
                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (name, fingerprint) DO NOTHING",
              {snapshot.name, snapshot.fingerprint, snapshot.version, snapshot.kind,
-              snapshot.data_hash, snapshot.normalized_query, snapshot.parents_json,
+              snapshot.data_hash, snapshot.query, snapshot.parents_json,
               snapshot.change_category, snapshot.definition_json, snapshot.data_identity,
               snapshot.created_ms});
 }

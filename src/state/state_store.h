@@ -28,7 +28,7 @@ struct SnapshotRecord {
   std::string version;      // hex; names the physical table (shared by non-breaking children)
   std::string kind;         // ModelKindName
   std::string data_hash;    // hash of the model's own query and data properties
-  std::string normalized_query;  // for diffs and breaking-change detection
+  std::string query;  // rendered for analysis; for diffs and breaking-change detection
   std::string parents_json;      // JSON array of {"name","fingerprint"}
   std::string change_category;   // "", "breaking", "non-breaking"
   std::string definition_json;   // tags, grain, cron, ... for display

@@ -66,7 +66,7 @@ SnapshotRecord MakeSnapshot(const std::string& name, const std::string& fingerpr
   snapshot.version = "v_" + fingerprint;
   snapshot.kind = "INCREMENTAL_BY_TIME_RANGE";
   snapshot.data_hash = "hash_" + fingerprint;
-  snapshot.normalized_query = "SELECT 'it''s' AS quote, 1 AS one";
+  snapshot.query = "SELECT 'it''s' AS quote, 1 AS one";
   snapshot.parents_json = R"([{"name":"raw.psd","fingerprint":"abc"}])";
   snapshot.change_category = "breaking";
   snapshot.definition_json = R"({"cron":"@daily","tags":["a"]})";
@@ -81,7 +81,7 @@ void ExpectSameSnapshot(const SnapshotRecord& expected, const SnapshotRecord& ac
   EXPECT_EQ(expected.version, actual.version);
   EXPECT_EQ(expected.kind, actual.kind);
   EXPECT_EQ(expected.data_hash, actual.data_hash);
-  EXPECT_EQ(expected.normalized_query, actual.normalized_query);
+  EXPECT_EQ(expected.query, actual.query);
   EXPECT_EQ(expected.parents_json, actual.parents_json);
   EXPECT_EQ(expected.change_category, actual.change_category);
   EXPECT_EQ(expected.definition_json, actual.definition_json);
@@ -147,6 +147,31 @@ TEST_F(SqliteStateStoreTest, EmptyPathIsInvalidInput) {
   auto store = OpenSqliteStateStore("");
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kInvalidInput);
+}
+
+TEST_F(SqliteStateStoreTest, VersionOneFileIsUpgradedKeepingItsSnapshots) {
+  fs::create_directories(fs::path(path_).parent_path());
+  {
+    auto raw = SqliteDatabase::Open(path_);
+    ASSERT_TRUE(raw.ok()) << raw.status().message();
+    const StateMigration& first = StateMigrations().front();
+    ExpectOk((*raw)->Execute("CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, "
+                             "description TEXT NOT NULL, applied_ms INTEGER NOT NULL)"));
+    ExpectOk((*raw)->Execute(first.sql));
+    ExpectOk((*raw)->Execute("INSERT INTO schema_version VALUES (1, 'initial schema', 0)"));
+    ExpectOk((*raw)->Execute(
+        "INSERT INTO snapshots (name, fingerprint, version, kind, data_hash, normalized_query, "
+        "parents_json, change_category, definition_json, data_identity, created_ms) VALUES "
+        "('sales.orders', 'f1', 'v1', 'FULL', 'd', 'SELECT 1', '[]', '', '{}', 'f1', 5)"));
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), LatestStateSchemaVersion());
+  auto snapshot = store->GetSnapshot("sales.orders", "f1");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().message();
+  ASSERT_TRUE(snapshot->has_value());
+  EXPECT_EQ((*snapshot)->query, "SELECT 1");
+  EXPECT_EQ((*snapshot)->version, "v1");
 }
 
 TEST_F(SqliteStateStoreTest, FutureSchemaVersionIsRefused) {
