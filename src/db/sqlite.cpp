@@ -30,8 +30,8 @@ bool FitsInInt(size_t size) {
 // SqliteStatement
 
 SqliteStatement::SqliteStatement(sqlite3_stmt* statement, sqlite3* connection,
-                                 const std::string* path)
-    : statement_(statement), connection_(connection), path_(path) {
+                                 const std::string* path, SqliteDatabase* owner, std::string sql)
+    : statement_(statement), connection_(connection), path_(path), owner_(owner), sql_(std::move(sql)) {
   assert(statement_ != nullptr);
   assert(connection_ != nullptr);
   assert(path_ != nullptr);
@@ -40,20 +40,34 @@ SqliteStatement::SqliteStatement(sqlite3_stmt* statement, sqlite3* connection,
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
     : statement_(std::exchange(other.statement_, nullptr)),
       connection_(other.connection_),
-      path_(other.path_) {}
+      path_(other.path_),
+      owner_(other.owner_),
+      sql_(std::move(other.sql_)) {}
 
 SqliteStatement& SqliteStatement::operator=(SqliteStatement&& other) noexcept {
   if (this != &other) {
-    if (statement_) sqlite3_finalize(statement_);
+    Release();
     statement_ = std::exchange(other.statement_, nullptr);
     connection_ = other.connection_;
     path_ = other.path_;
+    owner_ = other.owner_;
+    sql_ = std::move(other.sql_);
   }
   return *this;
 }
 
-SqliteStatement::~SqliteStatement() {
-  if (statement_) sqlite3_finalize(statement_);
+SqliteStatement::~SqliteStatement() { Release(); }
+
+void SqliteStatement::Release() {
+  sqlite3_stmt* statement = std::exchange(statement_, nullptr);
+  if (!statement) return;
+  if (owner_ && owner_->idle_.size() < SqliteDatabase::kIdleStatementsMax) {
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    owner_->idle_.emplace(std::move(sql_), statement);
+    return;
+  }
+  sqlite3_finalize(statement);
 }
 
 Status SqliteStatement::Error() const { return ConnectionError(connection_, *path_); }
@@ -186,6 +200,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
 }
 
 SqliteDatabase::~SqliteDatabase() {
+  for (auto& [sql, statement] : idle_) sqlite3_finalize(statement);
   // sqlite3_close_v2 defers the close until every statement is finalized.
   if (connection_) sqlite3_close_v2(connection_);
 }
@@ -224,12 +239,18 @@ Status SqliteDatabase::Execute(const std::string& sql) {
 
 Result<SqliteStatement> SqliteDatabase::Prepare(const std::string& sql) {
   if (!FitsInInt(sql.size())) return Status::Internal(path_ + ": SQL text is too long");
+  auto idle = idle_.find(sql);
+  if (idle != idle_.end()) {
+    sqlite3_stmt* statement = idle->second;
+    idle_.erase(idle);
+    return SqliteStatement(statement, connection_, &path_, this, sql);
+  }
   sqlite3_stmt* statement = nullptr;
   int code = sqlite3_prepare_v2(connection_, sql.c_str(), static_cast<int>(sql.size()),
                                 &statement, nullptr);
   if (code != SQLITE_OK) return ConnectionError(connection_, path_);
   if (statement == nullptr) return Status::Internal(path_ + ": no SQL statement in '" + sql + "'");
-  return SqliteStatement(statement, connection_, &path_);
+  return SqliteStatement(statement, connection_, &path_, this, sql);
 }
 
 Result<SqliteStatement> SqliteDatabase::PrepareBound(const std::string& sql,

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct SqliteOptions {
 
 // A value to bind to a statement parameter: NULL, an integer, a real or text.
 using SqliteValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+class SqliteDatabase;
 
 class SqliteStatement {
  public:
@@ -84,12 +87,16 @@ class SqliteStatement {
 
  private:
   friend class SqliteDatabase;
-  SqliteStatement(sqlite3_stmt* statement, sqlite3* connection, const std::string* path);
+  SqliteStatement(sqlite3_stmt* statement, sqlite3* connection, const std::string* path,
+                  SqliteDatabase* owner, std::string sql);
   Status Error() const;
+  void Release();  // back to the owner's idle statements, or finalized
 
   sqlite3_stmt* statement_ = nullptr;
   sqlite3* connection_ = nullptr;
   const std::string* path_ = nullptr;  // owned by the SqliteDatabase
+  SqliteDatabase* owner_ = nullptr;    // keeps the compiled statement for reuse
+  std::string sql_;
 };
 
 class SqliteDatabase {
@@ -128,9 +135,16 @@ class SqliteDatabase {
   Status Configure(const SqliteOptions& options);
   Status Error(const std::string& context) const;
 
+  friend class SqliteStatement;
+  static constexpr size_t kIdleStatementsMax = 64;
+
   sqlite3* connection_ = nullptr;
   std::string path_;
   bool read_only_ = false;
+  // Compiled statements no longer in use, by SQL text: Prepare of the same text
+  // reuses one instead of compiling again (a plan of many models asks the same
+  // questions thousands of times).
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle_;
 };
 
 // A transaction on one SqliteDatabase. The destructor rolls back unless Commit()

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
 
 #include "base/hash.h"
+#include "base/json_writer.h"
+#include "base/parallel.h"
 #include "db/duckdb.h"
 
 namespace materia {
@@ -36,51 +37,65 @@ std::string DataHash(const Model& model, const std::string& properties_hash) {
 
 std::string DefinitionJson(const Model& model, const std::string& properties_hash) {
   const ModelDefinition& definition = model.definition;
-  nlohmann::json json = {
-      {"path", definition.path},
-      {"kind", ModelKindName(definition.kind)},
-      {"cron", definition.cron},
-      {"start", definition.start},
-      {"tags", definition.tags},
-      {"grains", definition.grains},
-      {"owner", definition.owner},
-      {"description", definition.description},
-      {"time_column", definition.time_column},
-      {"external_tables", model.external_tables},
-      {"select_star", std::find(model.select_names.begin(), model.select_names.end(), "*") !=
-                          model.select_names.end()},
-      {"properties_hash", properties_hash},
-  };
-  nlohmann::json sources = nlohmann::json::array();
+  JsonWriter json;
+  json.BeginObject();
+  json.Key("path").String(definition.path);
+  json.Key("kind").String(ModelKindName(definition.kind));
+  json.Key("cron").String(definition.cron);
+  json.Key("start").String(definition.start);
+  json.Key("tags").StringArray(definition.tags);
+  json.Key("grains").BeginArray();
+  for (const std::vector<std::string>& grain : definition.grains) json.StringArray(grain);
+  json.EndArray();
+  json.Key("owner").String(definition.owner);
+  json.Key("description").String(definition.description);
+  json.Key("time_column").String(definition.time_column);
+  json.Key("external_tables").StringArray(model.external_tables);
+  json.Key("select_star").Bool(std::find(model.select_names.begin(), model.select_names.end(),
+                                         "*") != model.select_names.end());
+  json.Key("properties_hash").String(properties_hash);
+  json.Key("sources").BeginArray();
   for (const SourceReference& source : model.sources) {
-    sources.push_back({{"function", source.function}, {"globs", source.globs}});
+    json.BeginObject().Key("function").String(source.function).Key("globs").StringArray(source.globs);
+    json.EndObject();
   }
-  json["sources"] = sources;
-  return json.dump();
+  json.EndArray();
+  json.EndObject();
+  return json.Take();
 }
 
 }  // namespace
 
 std::map<std::string, SnapshotRecord> ComputeSnapshots(const Project& project) {
-  std::map<std::string, SnapshotRecord> snapshots;
-  for (const Model& model : project.models) {  // parents first
-    SnapshotRecord record;
+  // What each model determines alone, on all cores; then the fingerprints, which
+  // chain through parents, in topological order.
+  std::vector<SnapshotRecord> records(project.models.size());
+  ParallelFor(project.models.size(), 0, [&](size_t i) {
+    const Model& model = project.models[i];
+    SnapshotRecord& record = records[i];
     record.name = model.name();
     record.kind = ModelKindName(model.definition.kind);
     std::string properties_hash = PropertiesHash(model);
     record.data_hash = DataHash(model, properties_hash);
     record.query = model.rendered_query;
     record.definition_json = DefinitionJson(model, properties_hash);
+  });
+  std::map<std::string, SnapshotRecord> snapshots;
+  for (size_t i = 0; i < project.models.size(); i++) {  // parents first
+    const Model& model = project.models[i];
+    SnapshotRecord& record = records[i];
     Hasher hasher;
     hasher.Add(record.data_hash);
-    nlohmann::json parents = nlohmann::json::array();
+    JsonWriter parents;
+    parents.BeginArray();
     for (const std::string& parent : model.parents) {
       const std::string& fingerprint = snapshots.at(parent).fingerprint;
       hasher.Add(parent).Add(fingerprint);
-      parents.push_back({{"name", parent}, {"fingerprint", fingerprint}});
+      parents.BeginObject().Key("name").String(parent).Key("fingerprint").String(fingerprint).EndObject();
     }
+    parents.EndArray();
     record.fingerprint = hasher.Sha256().substr(0, 32);
-    record.parents_json = parents.dump();
+    record.parents_json = parents.Take();
     snapshots.emplace(record.name, std::move(record));
   }
   return snapshots;

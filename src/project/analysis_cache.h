@@ -1,6 +1,7 @@
 // A cache of query analyses keyed by the SHA-256 of the rendered query, kept in one
-// file (`.materia/cache/analysis`, one JSON object per line) so that a warm load of a
-// large project asks DuckDB's parser nothing. Entries not used by a load are dropped
+// file (`.materia/cache/analysis`: a header line naming the format and the salt, then
+// length-prefixed binary records) so that a warm load of a large project asks
+// DuckDB's parser nothing. Entries not used by a load are dropped
 // when it saves, so the file tracks the project.
 //
 // Find and Insert are thread-safe; Save is called once, after the loading threads
@@ -11,6 +12,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "project/sql_analysis.h"
 
@@ -34,8 +37,9 @@ class AnalysisCache {
   bool enabled_;
   bool changed_ = false;
   std::mutex mutex_;
-  std::map<std::string, QueryAnalysis> stored_;
-  std::map<std::string, QueryAnalysis> used_;
+  std::unordered_map<std::string, QueryAnalysis> stored_;    // read from the file
+  std::unordered_set<std::string> used_;                      // keys of stored_ found
+  std::unordered_map<std::string, QueryAnalysis> inserted_;  // analyzed by this load
 };
 
 }  // namespace materia

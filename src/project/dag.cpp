@@ -86,19 +86,27 @@ Status BuildDag(std::vector<Model> models, Project* project) {
     pending[i] = models[i].parents.size();
     for (const std::string& parent : models[i].parents) children[index[parent]].push_back(i);
   }
-  std::priority_queue<std::pair<std::string, size_t>, std::vector<std::pair<std::string, size_t>>,
-                      std::greater<>>
-      ready;
+  // Ready models leave in name order: `index` is sorted by name, so its positions
+  // rank the models.
+  std::vector<size_t> by_rank;
+  std::vector<size_t> rank(models.size());
+  by_rank.reserve(models.size());
+  for (const auto& [name, i] : index) {
+    rank[i] = by_rank.size();
+    by_rank.push_back(i);
+  }
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;  // ranks
   for (size_t i = 0; i < models.size(); i++) {
-    if (pending[i] == 0) ready.emplace(models[i].name(), i);
+    if (pending[i] == 0) ready.push(rank[i]);
   }
   std::vector<size_t> order;
+  order.reserve(models.size());
   while (!ready.empty()) {
-    size_t i = ready.top().second;
+    size_t i = by_rank[ready.top()];
     ready.pop();
     order.push_back(i);
     for (size_t child : children[i]) {
-      if (--pending[child] == 0) ready.emplace(models[child].name(), child);
+      if (--pending[child] == 0) ready.push(rank[child]);
     }
   }
   if (order.size() != models.size()) {
@@ -120,8 +128,10 @@ Status BuildDag(std::vector<Model> models, Project* project) {
     std::sort(models[i].children.begin(), models[i].children.end());
     project->models.push_back(std::move(models[i]));
   }
+  std::vector<size_t> position(models.size());
+  for (size_t p = 0; p < order.size(); p++) position[order[p]] = p;
   project->index.clear();
-  for (size_t i = 0; i < project->models.size(); i++) project->index[project->models[i].name()] = i;
+  for (const auto& [name, i] : index) project->index.emplace_hint(project->index.end(), name, position[i]);
   return Status::Ok();
 }
 

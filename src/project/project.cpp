@@ -18,6 +18,7 @@
 
 #include "base/cron.h"
 #include "base/hash.h"
+#include "base/parallel.h"
 #include "base/text.h"
 #include "project/analysis_cache.h"
 #include "project/dag.h"
@@ -154,20 +155,6 @@ Status AnalysisError(const Model& model, const Status& status, const SqlSyntaxEr
   return Status::InvalidInput(where.ToString() + ": " + status.message());
 }
 
-// Runs `task(i)` for i in [0, count) on `threads` threads (the caller's included).
-template <typename Task>
-void ParallelFor(size_t count, int threads, Task task) {
-  std::atomic<size_t> next{0};
-  auto work = [&]() {
-    for (size_t i = next++; i < count; i = next++) task(i);
-  };
-  int workers = std::max(1, std::min<int>(threads, static_cast<int>(count)));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; t++) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
-}
-
 constexpr size_t kAnalysisBatchSize = 256;
 
 // Analyzes the models at `pending` (indices into `models`) in batches on `threads`
@@ -212,7 +199,7 @@ void AnalyzePending(const std::vector<size_t>& pending, int threads, AnalysisCac
     }
     std::lock_guard<std::mutex> lock(analyzers_mutex);
     analyzers.push_back(std::move(*analyzer));
-  });
+  }, /*serial_below=*/2);
 }
 
 // Loads every file: reads and renders in parallel, takes analyses from the cache, and
@@ -223,16 +210,21 @@ Status LoadModels(const ProjectConfig& config, const std::vector<std::string>& f
   std::vector<Status> statuses(files.size());
   ParallelFor(files.size(), threads,
               [&](size_t i) { statuses[i] = ReadModel(config, files[i], &(*models)[i]); });
+  std::vector<char> found(files.size(), 0);
+  ParallelFor(files.size(), threads, [&](size_t i) {
+    Model& model = (*models)[i];
+    if (!statuses[i].ok() || model.definition.kind == ModelKind::kSeed) {
+      found[i] = 1;
+      return;
+    }
+    if (std::optional<QueryAnalysis> cached = cache.Find(Sha256Hex(model.rendered_query))) {
+      ApplyAnalysis(*cached, &model);
+      found[i] = 1;
+    }
+  });
   std::vector<size_t> pending;
   for (size_t i = 0; i < files.size(); i++) {
-    Model& model = (*models)[i];
-    if (!statuses[i].ok() || model.definition.kind == ModelKind::kSeed) continue;
-    std::optional<QueryAnalysis> cached = cache.Find(Sha256Hex(model.rendered_query));
-    if (cached) {
-      ApplyAnalysis(*cached, &model);
-    } else {
-      pending.push_back(i);
-    }
+    if (!found[i]) pending.push_back(i);
   }
   AnalyzePending(pending, threads, cache, *models, statuses);
   for (const Status& status : statuses) MATERIA_RETURN_IF_ERROR(status);

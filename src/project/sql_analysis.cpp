@@ -96,69 +96,46 @@ bool LooksLikeFile(const std::string& name) {
   return false;
 }
 
-// Appends one scalar or container to the canonical form that tree hashes read.
-void AppendLength(std::string& out, size_t length) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof(digits), length).ptr;
-  out.append(digits, end);
-  out.push_back(':');
+// The hash of a serialized parse tree without its source positions: what the query
+// means, not where its parts were written. DuckDB writes the tree minified with keys
+// in a fixed order, so the text itself is canonical once every "query_location"
+// member is cut out. The key cannot occur inside a string value: there its quotes
+// would be escaped.
+std::string TreeHash(std::string_view json) {
+  static constexpr std::string_view kKey = "\"query_location\":";
+  std::string kept;
+  kept.reserve(json.size());
+  size_t position = 0;
+  while (true) {
+    size_t found = json.find(kKey, position);
+    if (found == std::string_view::npos) break;
+    kept.append(json, position, found - position);
+    size_t end = found + kKey.size();
+    while (end < json.size() && json[end] >= '0' && json[end] <= '9') end++;
+    if (end < json.size() && json[end] == ',') {
+      end++;  // the member's own separator
+    } else if (!kept.empty() && kept.back() == ',') {
+      kept.pop_back();  // the last member: drop the separator before it
+    }
+    position = end;
+  }
+  kept.append(json, position, std::string_view::npos);
+  return Sha256Hex(kept);
 }
 
-// Walks a statement's parse tree once: collects what it reads (CTE names are gathered
+// Walks a statement's parse tree and collects what it reads. CTE names are gathered
 // for the whole query, so a CTE shadows an unqualified table of the same name anywhere
-// in it) and writes the canonical form of the tree without source positions, which is
-// what the query's fingerprint hashes.
+// in it.
 class TreeWalker {
  public:
-  explicit TreeWalker(bool canonical_form = true) : canonical_form_(canonical_form) {}
-
   Status Walk(dom::element node, int depth) {
     if (depth > kMaxTreeDepth) return Status::InvalidInput("query is nested too deeply");
-    if (!canonical_form_) return WalkOnly(node, depth);
-    switch (node.type()) {
-      case dom::element_type::ARRAY: {
-        canonical.push_back('[');
-        for (dom::element child : dom::array(node)) MATERIA_RETURN_IF_ERROR(Walk(child, depth + 1));
-        canonical.push_back(']');
-        return Status::Ok();
-      }
-      case dom::element_type::OBJECT: {
-        VisitObject(node);
-        canonical.push_back('{');
-        for (dom::key_value_pair field : dom::object(node)) {
-          if (field.key == "query_location") continue;  // formatting, not meaning
-          AppendLength(canonical, field.key.size());
-          canonical.append(field.key);
-          MATERIA_RETURN_IF_ERROR(Walk(field.value, depth + 1));
-        }
-        canonical.push_back('}');
-        return Status::Ok();
-      }
-      case dom::element_type::STRING: {
-        std::string_view text(node);
-        canonical.push_back('s');
-        AppendLength(canonical, text.size());
-        canonical.append(text);
-        return Status::Ok();
-      }
-      case dom::element_type::INT64: canonical += "i" + std::to_string(int64_t(node)) + ";"; break;
-      case dom::element_type::UINT64: canonical += "u" + std::to_string(uint64_t(node)) + ";"; break;
-      case dom::element_type::DOUBLE: canonical += "d" + std::to_string(double(node)) + ";"; break;
-      case dom::element_type::BOOL: canonical += bool(node) ? "t" : "f"; break;
-      case dom::element_type::NULL_VALUE: canonical += "z"; break;
-    }
-    return Status::Ok();
-  }
-
-  // Visits without writing the canonical form.
-  Status WalkOnly(dom::element node, int depth) {
-    if (depth > kMaxTreeDepth) return Status::InvalidInput("query is nested too deeply");
     if (node.is_array()) {
-      for (dom::element child : dom::array(node)) MATERIA_RETURN_IF_ERROR(WalkOnly(child, depth + 1));
+      for (dom::element child : dom::array(node)) MATERIA_RETURN_IF_ERROR(Walk(child, depth + 1));
     } else if (node.is_object()) {
       VisitObject(node);
       for (dom::key_value_pair field : dom::object(node)) {
-        MATERIA_RETURN_IF_ERROR(WalkOnly(field.value, depth + 1));
+        MATERIA_RETURN_IF_ERROR(Walk(field.value, depth + 1));
       }
     }
     return Status::Ok();
@@ -167,7 +144,6 @@ class TreeWalker {
   std::set<std::string> ctes;
   std::vector<std::pair<std::string, std::string>> tables;  // (schema, table)
   std::vector<SourceReference> sources;
-  std::string canonical;
   // Every base table reference as written, for rewriting (files excluded).
   struct TableRef {
     std::string catalog, schema, table;  // as written (case kept)
@@ -177,14 +153,12 @@ class TreeWalker {
   std::vector<TableRef> refs;
 
  private:
-  bool canonical_form_;
-
   void VisitObject(dom::element node) {
+    const std::string_view type = Text(node, "type");
     dom::array map;
-    if (!Member(node, "cte_map")["map"].get_array().get(map)) {
+    if (type.ends_with("_NODE") && !Member(node, "cte_map")["map"].get_array().get(map)) {
       for (dom::element entry : map) ctes.insert(ToLower(std::string(Text(entry, "key"))));
     }
-    const std::string_view type = Text(node, "type");
     if (type == "BASE_TABLE") {
       if (!Member(node, "table_name").is_string()) return;
       std::string schema(Text(node, "schema_name"));
@@ -284,8 +258,8 @@ Result<dom::element> ParseSerialized(dom::parser& parser, std::string_view text,
   return statement;
 }
 
-// Everything an analysis holds, from one statement's tree.
-Result<QueryAnalysis> BuildAnalysis(dom::element statement) {
+// Everything an analysis holds, from one statement's tree and the text it was read from.
+Result<QueryAnalysis> BuildAnalysis(dom::element statement, std::string_view text) {
   TreeWalker walker;
   MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
   QueryAnalysis analysis;
@@ -297,7 +271,7 @@ Result<QueryAnalysis> BuildAnalysis(dom::element statement) {
   analysis.tables.assign(tables.begin(), tables.end());
   analysis.sources = std::move(walker.sources);
   analysis.select_names = SelectNames(statement);
-  analysis.tree_hash = Sha256Hex(walker.canonical);
+  analysis.tree_hash = TreeHash(text);
   return analysis;
 }
 
@@ -339,7 +313,7 @@ Result<QueryAnalysis> SqlAnalyzer::Analyze(const std::string& sql, SqlSyntaxErro
   MATERIA_ASSIGN_OR_RETURN(std::string text, SerializeText(*connection_, sql));
   dom::parser parser;
   MATERIA_ASSIGN_OR_RETURN(dom::element statement, ParseSerialized(parser, text, syntax_error));
-  MATERIA_ASSIGN_OR_RETURN(QueryAnalysis analysis, BuildAnalysis(statement));
+  MATERIA_ASSIGN_OR_RETURN(QueryAnalysis analysis, BuildAnalysis(statement, text));
   analysis.tree_json = simdjson::to_string(statement);
   return analysis;
 }
@@ -372,7 +346,7 @@ std::vector<Result<QueryAnalysis>> SqlAnalyzer::AnalyzeBatch(const std::vector<s
       continue;
     }
     auto statement = ParseSerialized(parser, *text, &(*errors)[i]);
-    results.push_back(statement.ok() ? BuildAnalysis(*statement) : Result<QueryAnalysis>(statement.status()));
+    results.push_back(statement.ok() ? BuildAnalysis(*statement, *text) : Result<QueryAnalysis>(statement.status()));
   }
   return results;
 }
@@ -504,7 +478,7 @@ Result<std::string> SqlAnalyzer::RewriteTables(const std::string& sql, const Rep
   MATERIA_ASSIGN_OR_RETURN(std::string text, SerializeText(*connection_, sql));
   dom::parser parser;
   MATERIA_ASSIGN_OR_RETURN(dom::element statement, ParseSerialized(parser, text, nullptr));
-  TreeWalker walker(/*canonical_form=*/false);
+  TreeWalker walker;
   MATERIA_RETURN_IF_ERROR(walker.Walk(statement, 0));
   if (std::optional<std::string> spliced = SpliceTables(sql, walker, replacements)) return *spliced;
   try {
