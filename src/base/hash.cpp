@@ -35,6 +35,14 @@ std::string Xxh64Hex(std::string_view data) {
   return out;
 }
 
+std::string Xxh128Hex(std::string_view data) {
+  XXH128_hash_t hash = XXH3_128bits(data.data(), data.size());
+  char out[33];
+  std::snprintf(out, sizeof(out), "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
+                static_cast<unsigned long long>(hash.low64));
+  return out;
+}
+
 Hasher& Hasher::Add(std::string_view part) {
   buffer_ += std::to_string(part.size());
   buffer_ += ':';

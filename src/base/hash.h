@@ -15,6 +15,10 @@ std::string Sha256Hex(std::string_view data);
 // Lower-case hex xxHash64 of `data` (16 characters).
 std::string Xxh64Hex(std::string_view data);
 
+// Lower-case hex XXH3 128-bit hash of `data` (32 characters): a content key for
+// caches, where SHA-256 would cost more than the lookup it saves.
+std::string Xxh128Hex(std::string_view data);
+
 // Builds a hash from several parts without ambiguity: each part is length-prefixed,
 // so ("ab","c") and ("a","bc") differ.
 class Hasher {

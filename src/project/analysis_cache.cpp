@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kFormatVersion = 3;
+constexpr int kFormatVersion = 4;
 constexpr size_t kMaxCacheBytes = size_t{1} << 31;  // a larger file is ignored
 
 std::string Header(const std::string& salt) {

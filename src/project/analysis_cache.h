@@ -1,4 +1,4 @@
-// A cache of query analyses keyed by the SHA-256 of the rendered query, kept in one
+// A cache of query analyses keyed by the XXH3-128 hash of the rendered query, kept in one
 // file (`.materia/cache/analysis`: a header line naming the format and the salt, then
 // length-prefixed binary records) so that a warm load of a large project asks
 // DuckDB's parser nothing. Entries not used by a load are dropped

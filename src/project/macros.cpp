@@ -169,6 +169,7 @@ Result<std::string> RenderMacros(const std::string& sql, const MacroContext& con
 }
 
 bool UsesTimeMacros(const std::string& sql) {
+  if (sql.find('@') == std::string::npos) return false;
   MacroContext context;
   SqlLexer lexer(sql, SourceLocation{});
   // Each token but the last consumes at least one byte, so this loop ends.

@@ -132,6 +132,12 @@ Status ReadModel(const ProjectConfig& config, const std::string& relative_path, 
     model->seed_content_hash = Sha256Hex(*seed_content);
     return Status::Ok();
   }
+  if (definition.query.find('@') == std::string::npos) {
+    // No macro (they all start with '@'), and the parser tokenized the file already:
+    // the query renders as itself.
+    model->rendered_query = definition.query;
+    return Status::Ok();
+  }
   MacroContext context = AnalysisMacroContext(config, definition.name);
   MATERIA_ASSIGN_OR_RETURN(model->rendered_query,
                            RenderMacros(definition.query, context, definition.query_location));
@@ -195,7 +201,7 @@ void AnalyzePending(const std::vector<size_t>& pending, int threads, AnalysisCac
         continue;
       }
       ApplyAnalysis(*result, &model);
-      cache.Insert(Sha256Hex(model.rendered_query), *result);
+      cache.Insert(Xxh128Hex(model.rendered_query), *result);
     }
     std::lock_guard<std::mutex> lock(analyzers_mutex);
     analyzers.push_back(std::move(*analyzer));
@@ -217,7 +223,7 @@ Status LoadModels(const ProjectConfig& config, const std::vector<std::string>& f
       found[i] = 1;
       return;
     }
-    if (std::optional<QueryAnalysis> cached = cache.Find(Sha256Hex(model.rendered_query))) {
+    if (std::optional<QueryAnalysis> cached = cache.Find(Xxh128Hex(model.rendered_query))) {
       ApplyAnalysis(*cached, &model);
       found[i] = 1;
     }

@@ -246,6 +246,7 @@ Result<Token> SqlLexer::Next() {
 Result<std::vector<Token>> Tokenize(std::string_view source, const SourceLocation& start) {
   SqlLexer lexer(source, start);
   std::vector<Token> tokens;
+  tokens.reserve(source.size() / 6 + 4);  // a typical token and its space
   // Every token but the last consumes at least one byte, so this loop ends.
   for (size_t count = 0; count <= source.size(); count++) {
     MATERIA_ASSIGN_OR_RETURN(Token token, lexer.Next());
