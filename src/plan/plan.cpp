@@ -106,12 +106,14 @@ bool IsAdditiveChange(SqlAnalyzer& analyzer, const std::string& old_query,
   if (!old_node.contains("select_list") || !new_node.contains("select_list")) return false;
   // Rows can change when the added column is under DISTINCT or GROUP BY ALL, or is a
   // set-returning unnest(): then it is not merely added.
-  if (!new_node["modifiers"].empty() && new_node["modifiers"] != Json::array()) {
-    for (const Json& modifier : new_node["modifiers"]) {
+  auto modifiers = new_node.find("modifiers");  // find: operator[] would add the key
+  if (modifiers != new_node.end() && modifiers->is_array()) {
+    for (const Json& modifier : *modifiers) {
       if (modifier.value("type", "") == "DISTINCT_MODIFIER") return false;
     }
   }
-  if (new_node.value("aggregate_handling", "") != "STANDARD_HANDLING") return false;
+  // Absent means the default (the tree is serialized without default members).
+  if (new_node.value("aggregate_handling", "STANDARD_HANDLING") != "STANDARD_HANDLING") return false;
   Json old_list = old_node["select_list"];
   Json new_list = new_node["select_list"];
   for (const Json& column : new_list) {

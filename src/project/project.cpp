@@ -283,8 +283,12 @@ Result<Project> LoadProject(const std::string& project_dir, const LoadOptions& o
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<Model> models;
   MATERIA_RETURN_IF_ERROR(LoadModels(project.config, files, threads, cache, &models));
-  cache.Save();  // best effort: a read-only project still loads
-  MATERIA_RETURN_IF_ERROR(BuildDag(std::move(models), &project));
+  // Writing the cache overlaps ordering the DAG. Best effort: a read-only project
+  // still loads.
+  std::thread save([&cache] { cache.Save(); });
+  Status dag = BuildDag(std::move(models), &project);
+  save.join();
+  MATERIA_RETURN_IF_ERROR(dag);
   return project;
 }
 

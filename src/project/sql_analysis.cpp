@@ -275,9 +275,16 @@ Result<QueryAnalysis> BuildAnalysis(dom::element statement, std::string_view tex
   return analysis;
 }
 
+// The serializing call on `argument`. Members that are null, empty or at their default
+// are left out: the tree means the same, and DuckDB writes (and we read) a third less.
+std::string SerializeCall(const std::string& argument) {
+  return "json_serialize_sql(" + argument +
+         ", skip_null := true, skip_empty := true, skip_default := true)";
+}
+
 Result<std::string> SerializeText(DuckConnection& connection, const std::string& sql) {
   MATERIA_ASSIGN_OR_RETURN(QueryResult result,
-                           connection.QueryParams("SELECT json_serialize_sql(?::VARCHAR)", {sql}));
+                           connection.QueryParams("SELECT " + SerializeCall("?::VARCHAR"), {sql}));
   std::optional<std::string> text = result.Scalar();
   if (!text) return Status::Internal("json_serialize_sql returned NULL");
   return *text;
@@ -331,7 +338,7 @@ std::vector<Result<QueryAnalysis>> SqlAnalyzer::AnalyzeBatch(const std::vector<s
   // One query parses the whole batch: DuckDB's per-query overhead is paid once. A
   // batch the query cannot take falls back to one query per statement.
   auto batch = connection_->QueryParams(
-      "SELECT json_serialize_sql(q) FROM (SELECT generate_subscripts(l, 1) AS i, unnest(l) AS q "
+      "SELECT " + SerializeCall("q") + " FROM (SELECT generate_subscripts(l, 1) AS i, unnest(l) AS q "
       "FROM (SELECT from_json(?::JSON, '[\"VARCHAR\"]') AS l)) ORDER BY i",
       {Json(sqls).dump()});
   if (!batch.ok() || batch->rows.size() != sqls.size()) {

@@ -18,6 +18,12 @@ constexpr size_t kNoCount = static_cast<size_t>(-1);
 // CREATE TABLE ... AS reports the rows it wrote).
 Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements,
                       size_t count_index = kNoCount, int64_t* count = nullptr) {
+  if (statements.size() == 1) {  // a statement alone is its own transaction
+    if (count_index != 0 || !count) return connection.Execute(statements[0]);
+    MATERIA_ASSIGN_OR_RETURN(QueryResult result, connection.Query(statements[0]));
+    *count = std::strtoll(result.Scalar().value_or("0").c_str(), nullptr, 10);
+    return Status::Ok();
+  }
   MATERIA_RETURN_IF_ERROR(connection.Execute("BEGIN TRANSACTION"));
   for (size_t i = 0; i < statements.size(); i++) {
     Status status;
