@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "run/executor.h"
@@ -14,6 +15,10 @@ void RegisterCheckCommand(CLI::App& app, GlobalOptions& global);   // check
 void RegisterSqlCommand(CLI::App& app, GlobalOptions& global);     // sql
 void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global);  // pipeline
 void RegisterExampleCommand(CLI::App& app, GlobalOptions& global);   // example
+void RegisterAuditCommand(CLI::App& app, GlobalOptions& global);     // audit
+
+// Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
+nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);
 
 // Shared by `plan`, `run` and `pipeline`: prints a run summary (text or JSON) and
 // returns the exit code (kExitFailed when a model failed).

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   materia::cli::RegisterSqlCommand(app, global);
   materia::cli::RegisterPipelineCommand(app, global);
   materia::cli::RegisterExampleCommand(app, global);
+  materia::cli::RegisterAuditCommand(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -29,6 +29,24 @@ nlohmann::json IntervalsJson(const std::string& text) {
 
 }  // namespace
 
+nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const AuditOutcome& audit : audits) {
+    nlohmann::json sample = nlohmann::json::array();
+    for (const auto& row : audit.sample) {
+      nlohmann::json object = nlohmann::json::object();
+      for (size_t i = 0; i < row.size() && i < audit.columns.size(); i++) {
+        object[audit.columns[i]] = row[i] ? nlohmann::json(*row[i]) : nlohmann::json(nullptr);
+      }
+      sample.push_back(object);
+    }
+    list.push_back({{"model", audit.model}, {"audit", audit.audit}, {"blocking", audit.blocking},
+                    {"passed", audit.passed()}, {"failing_rows", audit.failing_rows},
+                    {"error", audit.error}, {"sample", sample}});
+  }
+  return list;
+}
+
 int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
                  const std::string& format) {
   if (format == "json") {
@@ -38,7 +56,8 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
                         {"reasons", outcome.reasons},
                         {"rows", outcome.rows < 0 ? nlohmann::json(nullptr) : nlohmann::json(outcome.rows)},
                         {"intervals", IntervalsJson(outcome.intervals)},
-                        {"seconds", outcome.seconds}, {"error", outcome.error}});
+                        {"seconds", outcome.seconds}, {"error", outcome.error},
+                        {"audits", AuditsJson(outcome.audits)}});
     }
     std::printf("%s\n", nlohmann::json{{"run_id", summary.run_id}, {"environment", environment},
                                        {"ran", summary.ran}, {"skipped", summary.skipped},
@@ -58,6 +77,11 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
     std::string seconds = ran ? FormatSeconds(outcome.seconds) : "";
     std::printf("  %-15s %-40s %12s %8s  %s\n", outcome.action.c_str(), outcome.name.c_str(),
                 rows.c_str(), seconds.c_str(), why.c_str());
+  }
+  for (const ModelOutcome& outcome : summary.outcomes) {
+    for (const AuditOutcome& audit : outcome.audits) {
+      if (!audit.passed()) std::printf("%s", DescribeAuditOutcome(audit).c_str());
+    }
   }
   std::printf("Run %s on '%s': %d ran, %d skipped, %d failed in %.2fs\n", summary.run_id.c_str(),
               environment.c_str(), summary.ran, summary.skipped, summary.failed, summary.seconds);

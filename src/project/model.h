@@ -30,6 +30,23 @@ enum class ModelKind {
 // "VIEW", "FULL", "SEED", "INCREMENTAL_BY_TIME_RANGE"
 const char* ModelKindName(ModelKind kind);
 
+// One argument of an audit call: `columns := (id, name)`, `threshold := 10`.
+struct AuditArgument {
+  std::string name;                // lower-cased
+  std::string text;                // the value as written (SQL)
+  std::vector<std::string> items;  // a bracketed list's items as written; else {text}
+  bool is_list = false;            // written as (a, b) or [a, b]
+  SourceLocation location;         // the argument's name
+};
+
+// An audit a model asks for in its header: `not_null(columns := (id))`, `my_audit`.
+struct AuditCall {
+  std::string name;  // lower-cased, e.g. "not_null", "accepted_values_non_blocking"
+  std::vector<AuditArgument> arguments;
+  SourceLocation location;  // the audit's name
+  std::string text;         // as written, for messages
+};
+
 struct ModelDefinition {
   // Identity.
   std::string name;    // "schema.table", lower-cased
@@ -59,7 +76,7 @@ struct ModelDefinition {
   std::string owner;
   std::string description;
   std::vector<std::string> depends_on;  // extra explicit dependencies, "schema.table"
-  std::vector<std::string> audits;      // as written, e.g. "not_null(columns := (id))"
+  std::vector<AuditCall> audits;        // `audits (not_null(columns := (id)), ...)`
   std::string dialect;
   std::map<std::string, std::string> column_descriptions;
 

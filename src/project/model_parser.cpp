@@ -14,7 +14,6 @@ namespace materia {
 namespace {
 
 constexpr size_t kModelFileBytesMax = 16 * 1024 * 1024;
-constexpr size_t kBracketDepthMax = 1000;
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 // SQLMesh properties that Materia accepts and keeps in `properties` without using yet.
@@ -45,49 +44,6 @@ bool Contains(const std::string_view (&names)[N], std::string_view name) {
     if (candidate == name) return true;
   }
   return false;
-}
-
-bool IsOpening(const Token& token) {
-  return token.IsSymbol('(') || token.IsSymbol('[') || token.IsSymbol('{');
-}
-
-bool IsClosing(const Token& token) {
-  return token.IsSymbol(')') || token.IsSymbol(']') || token.IsSymbol('}');
-}
-
-char ClosingFor(const Token& opening) {
-  if (opening.IsSymbol('(')) return ')';
-  if (opening.IsSymbol('[')) return ']';
-  return '}';
-}
-
-// For every opening bracket, the index of the token that closes it; other entries
-// are unused. Errors name an unclosed opening or an unexpected closing bracket.
-Result<std::vector<size_t>> MatchBrackets(const std::string& path,
-                                          const std::vector<Token>& tokens) {
-  std::vector<size_t> partners(tokens.size(), 0);
-  std::vector<size_t> open;
-  for (size_t i = 0; i < tokens.size(); i++) {
-    const Token& token = tokens[i];
-    if (IsOpening(token)) {
-      if (open.size() >= kBracketDepthMax) {
-        return ErrorAt(LocationOf(path, token),
-                       "brackets nest deeper than " + std::to_string(kBracketDepthMax) + " levels");
-      }
-      open.push_back(i);
-    } else if (IsClosing(token)) {
-      if (open.empty() || !token.IsSymbol(ClosingFor(tokens[open.back()]))) {
-        return ErrorAt(LocationOf(path, token), "unexpected " + DescribeToken(token));
-      }
-      partners[open.back()] = i;
-      open.pop_back();
-    }
-  }
-  if (!open.empty()) {
-    const Token& unclosed = tokens[open.back()];
-    return ErrorAt(LocationOf(path, unclosed), "unclosed " + DescribeToken(unclosed));
-  }
-  return partners;
 }
 
 bool StartsQuery(const Token& token) {
@@ -131,6 +87,7 @@ class ModelParser {
   Status ParseTags(const std::string& key, Span value);
   Status ParseDependsOn(const std::string& key, Span value);
   Status ParseAudits(const std::string& key, Span value);
+  Result<AuditArgument> ParseAuditArgument(const std::string& audit, Span part) const;
   Status ParseColumnDescriptions(const std::string& key, Span value);
   Status KeepProperty(const std::string& key, Span value);
 
@@ -345,10 +302,65 @@ Status ModelParser::ParseDependsOn(const std::string& key, Span value) {
   return Status::Ok();
 }
 
+// `audits (name, name(arg := value, ...), ...)`; arguments take `:=` or `=`.
 Status ModelParser::ParseAudits(const std::string& key, Span value) {
+  static const std::string kUsage =
+      "an audit is a name with optional arguments, e.g. not_null(columns := (id, name))";
   MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, ListOrSingle(value));
-  for (const Span& item : items) model_.audits.push_back(RawText(item));
+  for (const Span& item : items) {
+    const Token& name = tokens_[item.begin];
+    if (name.type != TokenType::kWord && name.type != TokenType::kQuotedIdentifier) {
+      return Error(name, kUsage);
+    }
+    AuditCall call;
+    call.name = ToLower(IdentifierValue(name));
+    call.location = LocationOf(path_, name);
+    call.text = RawText(item);
+    if (item.end > item.begin + 1) {
+      Span arguments{item.begin + 1, item.end};
+      if (!tokens_[arguments.begin].IsSymbol('(') || !IsGroup(arguments)) {
+        return Error(tokens_[item.begin + 1], kUsage);
+      }
+      MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, SplitItems(Inner(arguments)));
+      for (const Span& part : parts) {
+        MATERIA_ASSIGN_OR_RETURN(AuditArgument argument, ParseAuditArgument(call.name, part));
+        for (const AuditArgument& earlier : call.arguments) {
+          if (earlier.name == argument.name) {
+            return Error(tokens_[part.begin], "audit " + call.name + " sets argument '" +
+                                                  argument.name + "' twice");
+          }
+        }
+        call.arguments.push_back(std::move(argument));
+      }
+    }
+    model_.audits.push_back(std::move(call));
+  }
   return Status::Ok();
+}
+
+Result<AuditArgument> ModelParser::ParseAuditArgument(const std::string& audit, Span part) const {
+  const Token& name = tokens_[part.begin];
+  size_t value_begin = part.begin + 1;
+  if (value_begin < part.end && tokens_[value_begin].IsSymbol(':')) value_begin++;
+  bool named = name.type == TokenType::kWord || name.type == TokenType::kQuotedIdentifier;
+  if (!named || value_begin >= part.end || !tokens_[value_begin].IsSymbol('=') ||
+      value_begin + 1 >= part.end) {
+    return Error(name, "arguments of audit " + audit + " must be written name := value, found '" +
+                           RawText(part) + "'");
+  }
+  Span value{value_begin + 1, part.end};
+  AuditArgument argument;
+  argument.name = ToLower(IdentifierValue(name));
+  argument.text = RawText(value);
+  argument.location = LocationOf(path_, name);
+  argument.is_list = IsGroup(value);
+  if (argument.is_list) {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, SplitItems(Inner(value)));
+    for (const Span& entry : items) argument.items.push_back(RawText(entry));
+  } else {
+    argument.items.push_back(argument.text);
+  }
+  return argument;
 }
 
 Status ModelParser::ParseColumnDescriptions(const std::string& key, Span value) {

@@ -61,10 +61,10 @@ Result<std::string> ReadFile(const fs::path& path, const std::string& name = "")
   }
 }
 
-// Lists models/**/*.sql, sorted, as paths relative to the project directory.
-Result<std::vector<std::string>> ListModelFiles(const fs::path& project_dir) {
+// Lists <folder>/**/*.sql, sorted, as paths relative to the project directory.
+Result<std::vector<std::string>> ListSqlFiles(const fs::path& project_dir, const char* folder) {
   std::vector<std::string> files;
-  fs::path models_dir = project_dir / "models";
+  fs::path models_dir = project_dir / folder;
   std::error_code error;
   if (!fs::is_directory(models_dir, error)) return files;
   const std::string prefix = project_dir.generic_string() + "/";
@@ -237,6 +237,25 @@ Status LoadModels(const ProjectConfig& config, const std::vector<std::string>& f
   return Status::Ok();
 }
 
+// Reads audits/**/*.sql; an audit name defined twice is an error at the second.
+Status LoadAudits(const ProjectConfig& config, std::map<std::string, AuditDefinition>* audits) {
+  MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> files, ListSqlFiles(config.project_dir, "audits"));
+  for (const std::string& file : files) {
+    MATERIA_ASSIGN_OR_RETURN(std::string content, ReadFile(fs::path(config.project_dir) / file, file));
+    MATERIA_ASSIGN_OR_RETURN(std::vector<AuditDefinition> parsed, ParseAuditFile(file, content));
+    for (AuditDefinition& audit : parsed) {
+      auto existing = audits->find(audit.name);
+      if (existing != audits->end()) {
+        return Status::InvalidInput(audit.header_location.ToString() + ": audit " + audit.name +
+                                    " is also defined in " + existing->second.path);
+      }
+      std::string name = audit.name;
+      audits->emplace(std::move(name), std::move(audit));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const Model* Project::Find(const std::string& name) const {
@@ -276,13 +295,17 @@ SourceLocation LocationAt(const SourceLocation& start, const std::string& text, 
 Result<Project> LoadProject(const std::string& project_dir, const LoadOptions& options) {
   Project project;
   MATERIA_ASSIGN_OR_RETURN(project.config, LoadConfig(project_dir));
-  MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> files, ListModelFiles(project.config.project_dir));
+  MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> files, ListSqlFiles(project.config.project_dir, "models"));
   fs::path cache_path = fs::path(project.config.project_dir) / ".materia" / "cache" / "analysis";
   AnalysisCache cache(cache_path.string(), VariablesKey(project.config), options.use_cache);
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<Model> models;
   MATERIA_RETURN_IF_ERROR(LoadModels(project.config, files, threads, cache, &models));
+  MATERIA_RETURN_IF_ERROR(LoadAudits(project.config, &project.audits));
+  for (Model& model : models) {
+    MATERIA_ASSIGN_OR_RETURN(model.audits, ResolveAudits(model.definition, project.audits));
+  }
   // Writing the cache overlaps ordering the DAG. Best effort: a read-only project
   // still loads.
   std::thread save([&cache] { cache.Save(); });

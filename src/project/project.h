@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "project/audits.h"
 #include "project/config.h"
 #include "project/macros.h"
 #include "project/model.h"
@@ -34,6 +35,7 @@ struct Model {
   std::string seed_content_hash;  // SEED: SHA-256 of the CSV file
   bool uses_time_macros = false;
   bool reads_itself = false;  // the query reads its own table (@this_model)
+  std::vector<ResolvedAudit> audits;  // its audit calls and grain audits, resolved
 
   const std::string& name() const { return definition.name; }
 };
@@ -41,6 +43,7 @@ struct Model {
 struct Project {
   ProjectConfig config;
   std::vector<Model> models;            // topological order: parents first
+  std::map<std::string, AuditDefinition> audits;  // custom audits from audits/*.sql, by name
   std::map<std::string, size_t> index;  // name -> position in models
 
   const Model* Find(const std::string& name) const;

@@ -243,6 +243,50 @@ Result<Token> SqlLexer::Next() {
   return token;
 }
 
+bool IsOpening(const Token& token) {
+  return token.IsSymbol('(') || token.IsSymbol('[') || token.IsSymbol('{');
+}
+
+bool IsClosing(const Token& token) {
+  return token.IsSymbol(')') || token.IsSymbol(']') || token.IsSymbol('}');
+}
+
+char ClosingFor(const Token& opening) {
+  if (opening.IsSymbol('(')) return ')';
+  if (opening.IsSymbol('[')) return ']';
+  return '}';
+}
+
+// For every opening bracket, the index of the token that closes it; other entries
+// are unused. Errors name an unclosed opening or an unexpected closing bracket.
+Result<std::vector<size_t>> MatchBrackets(const std::string& path,
+                                          const std::vector<Token>& tokens) {
+  std::vector<size_t> partners(tokens.size(), 0);
+  std::vector<size_t> open;
+  for (size_t i = 0; i < tokens.size(); i++) {
+    const Token& token = tokens[i];
+    if (IsOpening(token)) {
+      if (open.size() >= kBracketDepthMax) {
+        return ErrorAt(LocationOf(path, token),
+                       "brackets nest deeper than " + std::to_string(kBracketDepthMax) + " levels");
+      }
+      open.push_back(i);
+    } else if (IsClosing(token)) {
+      if (open.empty() || !token.IsSymbol(ClosingFor(tokens[open.back()]))) {
+        return ErrorAt(LocationOf(path, token), "unexpected " + DescribeToken(token));
+      }
+      partners[open.back()] = i;
+      open.pop_back();
+    }
+  }
+  if (!open.empty()) {
+    const Token& unclosed = tokens[open.back()];
+    return ErrorAt(LocationOf(path, unclosed), "unclosed " + DescribeToken(unclosed));
+  }
+  return partners;
+}
+
+
 Result<std::vector<Token>> Tokenize(std::string_view source, const SourceLocation& start) {
   SqlLexer lexer(source, start);
   std::vector<Token> tokens;

@@ -80,6 +80,16 @@ class SqlLexer {
   int column_ = 1;
 };
 
+bool IsOpening(const Token& token);   // ( [ {
+bool IsClosing(const Token& token);   // ) ] }
+char ClosingFor(const Token& opening);
+
+// For every opening bracket in `tokens`, the index of the token that closes it; other
+// entries are unused. Errors ("path:line:col: unclosed '('", "unexpected ')'", or
+// brackets nested deeper than kBracketDepthMax) point at the offending bracket.
+constexpr size_t kBracketDepthMax = 1000;
+Result<std::vector<size_t>> MatchBrackets(const std::string& path, const std::vector<Token>& tokens);
+
 // Tokenizes all of `source`; the last token is kEnd. Errors as SqlLexer::Next.
 Result<std::vector<Token>> Tokenize(std::string_view source, const SourceLocation& start);
 

@@ -2,10 +2,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "base/hash.h"
 #include "base/text.h"
 #include "plan/snapshot.h"
+#include "run/audit.h"
 
 namespace materia {
 
@@ -15,14 +17,19 @@ constexpr size_t kNoCount = static_cast<size_t>(-1);
 
 // Runs `statements` in one transaction; rolls back on the first error. When `count`
 // is given, it receives the row count that statements[count_index] reported (a
-// CREATE TABLE ... AS reports the rows it wrote).
-Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements,
-                      size_t count_index = kNoCount, int64_t* count = nullptr) {
-  if (statements.size() == 1) {  // a statement alone is its own transaction
-    if (count_index != 0 || !count) return connection.Execute(statements[0]);
+// CREATE TABLE ... AS reports the rows it wrote). `check`, when given, runs before the
+// commit and sees the transaction's writes; when it returns false the transaction is
+// rolled back and RunChecked returns false.
+Result<bool> RunChecked(DuckConnection& connection, const std::vector<std::string>& statements,
+                        size_t count_index, int64_t* count, const std::function<bool()>& check) {
+  if (statements.size() == 1 && !check) {  // a statement alone is its own transaction
+    if (count_index != 0 || !count) {
+      MATERIA_RETURN_IF_ERROR(connection.Execute(statements[0]));
+      return true;
+    }
     MATERIA_ASSIGN_OR_RETURN(QueryResult result, connection.Query(statements[0]));
     *count = std::strtoll(result.Scalar().value_or("0").c_str(), nullptr, 10);
-    return Status::Ok();
+    return true;
   }
   MATERIA_RETURN_IF_ERROR(connection.Execute("BEGIN TRANSACTION"));
   for (size_t i = 0; i < statements.size(); i++) {
@@ -39,9 +46,33 @@ Status RunTransaction(DuckConnection& connection, const std::vector<std::string>
       return status;
     }
   }
+  if (check && !check()) {
+    MATERIA_RETURN_IF_ERROR(connection.Execute("ROLLBACK"));
+    return false;
+  }
   Status committed = connection.Execute("COMMIT");
   if (!committed.ok()) (void)connection.Execute("ROLLBACK");
-  return committed;
+  MATERIA_RETURN_IF_ERROR(committed);
+  return true;
+}
+
+Status RunTransaction(DuckConnection& connection, const std::vector<std::string>& statements,
+                      size_t count_index = kNoCount, int64_t* count = nullptr) {
+  return RunChecked(connection, statements, count_index, count, nullptr).status();
+}
+
+// The check that runs `model`'s audits on `target` before a commit: outcomes go to
+// `outcomes`; a blocking failure asks for the rollback. Null when there are no audits.
+std::function<bool()> AuditCheck(const EvaluationContext& context, const Model& model,
+                                 std::string target, MacroContext macros,
+                                 std::vector<AuditOutcome>* outcomes) {
+  if (model.audits.empty()) return nullptr;
+  return [&context, &model, target = std::move(target), macros = std::move(macros), outcomes] {
+    std::vector<AuditOutcome> ran = RunAudits(*context.connection, model, target, macros);
+    bool blocked = AnyBlockingFailure(ran);
+    outcomes->insert(outcomes->end(), ran.begin(), ran.end());
+    return !blocked;
+  };
 }
 
 // Renders pre- or post-statements; `locations` (parallel to `statements`, may be
@@ -135,12 +166,21 @@ Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const M
   int64_t rows = 0;
   bool count_create = definition.kind != ModelKind::kView && definition.post_statements.empty();
   size_t create_index = definition.kind == ModelKind::kSeed ? 0 : definition.pre_statements.size();
-  MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements,
-                                         count_create ? create_index : kNoCount, &rows));
+  if (definition.kind == ModelKind::kSeed) macros = ExecutionMacros(context, model, snapshot, 0, 0);
+  EvaluationResult result;
+  MATERIA_ASSIGN_OR_RETURN(
+      bool committed,
+      RunChecked(*context.connection, statements, count_create ? create_index : kNoCount, &rows,
+                 AuditCheck(context, model, table, macros, &result.audits)));
+  if (!committed) {
+    result.blocked = true;
+    return result;
+  }
   if (definition.kind != ModelKind::kView && !count_create) {
     MATERIA_ASSIGN_OR_RETURN(rows, CountRows(*context.connection, table));
   }
-  EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, work.input_versions)};
+  result.rows = rows;
+  result.data_version = ComputeDataVersion(snapshot.data_identity, work.input_versions);
   EvaluationRecord record;
   record.name = snapshot.name;
   record.version = snapshot.version;
@@ -167,9 +207,11 @@ Result<std::string> CreateTimeRangedTable(const Model& model, const std::string&
          ") AS materia_source LIMIT 0";
 }
 
-Status EvaluateBatch(const EvaluationContext& context, const Model& model,
-                     const SnapshotRecord& snapshot, Interval batch,
-                     const std::map<std::string, std::string>& batch_inputs) {
+// Evaluates one batch; returns false when a blocking audit rolled it back.
+Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
+                           const SnapshotRecord& snapshot, Interval batch,
+                           const std::map<std::string, std::string>& batch_inputs,
+                           std::vector<AuditOutcome>* audits) {
   const ModelDefinition& definition = model.definition;
   std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
   MacroContext macros = ExecutionMacros(context, model, snapshot, batch.start, batch.end);
@@ -185,7 +227,12 @@ Status EvaluateBatch(const EvaluationContext& context, const Model& model,
                        ") AS materia_source WHERE " + filter);
   MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(model, definition.post_statements, definition.post_statement_locations, macros));
   statements.insert(statements.end(), post.begin(), post.end());
-  MATERIA_RETURN_IF_ERROR(RunTransaction(*context.connection, statements));
+  // Audits see the intervals just written, not the whole table.
+  std::string written = "(SELECT * FROM " + table + " WHERE " + filter + ")";
+  MATERIA_ASSIGN_OR_RETURN(bool committed,
+                           RunChecked(*context.connection, statements, kNoCount, nullptr,
+                                      AuditCheck(context, model, written, macros, audits)));
+  if (!committed) return false;
   EvaluationRecord record;
   record.name = snapshot.name;
   record.version = snapshot.version;
@@ -193,14 +240,23 @@ Status EvaluateBatch(const EvaluationContext& context, const Model& model,
   record.interval_versions.push_back(
       {snapshot.name, snapshot.version, batch,
        ComputeDataVersion(snapshot.data_identity, batch_inputs), batch_inputs});
-  return context.state->RecordEvaluation(record);
+  MATERIA_RETURN_IF_ERROR(context.state->RecordEvaluation(record));
+  return true;
 }
 
 Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, const Model& model,
                                             const SnapshotRecord& snapshot, const ModelWork& work) {
+  std::vector<AuditOutcome> audits;
   for (size_t i = 0; i < work.batches.size(); i++) {
-    MATERIA_RETURN_IF_ERROR(
-        EvaluateBatch(context, model, snapshot, work.batches[i], work.batch_input_versions[i]));
+    MATERIA_ASSIGN_OR_RETURN(bool committed,
+                             EvaluateBatch(context, model, snapshot, work.batches[i],
+                                           work.batch_input_versions[i], &audits));
+    if (!committed) {  // earlier batches stay: they passed
+      EvaluationResult blocked;
+      blocked.blocked = true;
+      blocked.audits = std::move(audits);
+      return blocked;
+    }
   }
   std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
   if (work.batches.empty()) {
@@ -221,7 +277,7 @@ Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, co
   for (const IntervalVersionRecord& version : versions) hasher.Add(version.data_version);
   std::map<std::string, std::string> inputs = work.input_versions;
   inputs["intervals"] = hasher.Sha256().substr(0, 32);
-  EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, inputs)};
+  EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, inputs), std::move(audits)};
   EvaluationRecord record;
   record.name = snapshot.name;
   record.version = snapshot.version;

@@ -13,6 +13,7 @@
 #include "plan/needs_work.h"
 #include "project/project.h"
 #include "project/sql_analysis.h"
+#include "run/audit.h"
 #include "state/state_store.h"
 
 namespace materia {
@@ -30,6 +31,10 @@ struct EvaluationContext {
 struct EvaluationResult {
   int64_t rows = 0;          // rows in the table afterwards (0 for views)
   std::string data_version;  // the new data version of the model
+  std::vector<AuditOutcome> audits;  // every audit run, passed or not
+  // A blocking audit failed: what it checked was rolled back and not recorded (an
+  // incremental model keeps the batches before it); rows and data_version are unset.
+  bool blocked = false;
 };
 
 // Evaluates `work` for `model`. Errors are one line: "models/x.sql: Binder Error: …".

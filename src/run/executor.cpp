@@ -149,9 +149,18 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
     EvaluationContext context{&project, &snapshots, worker.connection.get(), &*worker.analyzer,
                               &state, options.now_ms, run_id};
     auto result = EvaluateModel(context, model, snapshot, *work);
+    if (result.ok()) outcome.audits = result->audits;
     if (!result.ok()) {
       outcome.action = "failed";
       outcome.error = result.status().message();
+    } else if (result->blocked) {
+      outcome.action = "failed";
+      for (const AuditOutcome& audit : result->audits) {
+        if (audit.blocking && !audit.passed()) {
+          outcome.error = AuditFailureLine(audit);
+          break;
+        }
+      }
     } else {
       outcome.action = "ran";
       outcome.rows = model.definition.kind == ModelKind::kView ? -1 : result->rows;

@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "db/duckdb.h"
 #include "project/project.h"
+#include "run/audit.h"
 #include "state/state_store.h"
 
 namespace materia {
@@ -40,6 +41,7 @@ struct ModelOutcome {
   int64_t rows = 0;  // rows in the table afterwards; -1 for a view
   double seconds = 0;
   std::string error;
+  std::vector<AuditOutcome> audits;  // the audits that ran after its evaluation
 };
 
 struct ExecuteSummary {

@@ -57,8 +57,15 @@ SELECT 1 AS a, 2 AS b
   EXPECT_EQ(model.owner, "x");
   EXPECT_EQ(model.description, "text with 'quote'");
   EXPECT_EQ(model.depends_on, (std::vector<std::string>{"a.b"}));
-  EXPECT_EQ(model.audits, (std::vector<std::string>{"not_null(columns := (id))",
-                                                    "unique_values(columns := (a, b))"}));
+  ASSERT_EQ(model.audits.size(), 2u);
+  EXPECT_EQ(model.audits[0].name, "not_null");
+  EXPECT_EQ(model.audits[0].text, "not_null(columns := (id))");
+  ASSERT_EQ(model.audits[0].arguments.size(), 1u);
+  EXPECT_EQ(model.audits[0].arguments[0].name, "columns");
+  EXPECT_TRUE(model.audits[0].arguments[0].is_list);
+  EXPECT_EQ(model.audits[0].arguments[0].items, (std::vector<std::string>{"id"}));
+  EXPECT_EQ(model.audits[1].name, "unique_values");
+  EXPECT_EQ(model.audits[1].arguments[0].items, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(model.column_descriptions.at("a"), "desc");
   EXPECT_EQ(model.column_descriptions.at("B"), "second");
   EXPECT_EQ(model.dialect, "duckdb");
@@ -518,6 +525,52 @@ TEST(ModelParserErrorTest, BracketsNestTooDeep) {
   std::string content =
       "MODEL (name a.b); SELECT " + std::string(1001, '(') + "1" + std::string(1001, ')');
   EXPECT_EQ(ErrorOf(content), "models/a.sql:1:1026: brackets nest deeper than 1000 levels");
+}
+
+TEST(ModelParserAudits, NamesArgumentsAndListsAsWritten) {
+  auto model = ParseModelFile("models/a.sql", R"(MODEL (
+  name s.a,
+  audits (
+    unique_grain,
+    accepted_values(column = status, is_in := ['new', 'done']),
+    forall(criteria := (price > 0, qty >= 0)),
+    Number_Of_Rows(threshold := 10),
+  )
+);
+SELECT 1 AS a)");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_EQ(model->audits.size(), 4u);
+  EXPECT_EQ(model->audits[0].name, "unique_grain");
+  EXPECT_TRUE(model->audits[0].arguments.empty());
+  EXPECT_EQ(model->audits[0].location.ToString(), "models/a.sql:4:5");
+  const AuditCall& accepted = model->audits[1];
+  ASSERT_EQ(accepted.arguments.size(), 2u);
+  EXPECT_EQ(accepted.arguments[0].name, "column");
+  EXPECT_FALSE(accepted.arguments[0].is_list);
+  EXPECT_EQ(accepted.arguments[0].text, "status");
+  EXPECT_EQ(accepted.arguments[1].items, (std::vector<std::string>{"'new'", "'done'"}));
+  EXPECT_EQ(model->audits[2].arguments[0].items,
+            (std::vector<std::string>{"price > 0", "qty >= 0"}));
+  EXPECT_EQ(model->audits[3].name, "number_of_rows");
+  EXPECT_EQ(model->audits[3].arguments[0].text, "10");
+}
+
+TEST(ModelParserAudits, MalformedCallsAreOneLineErrors) {
+  auto bad_argument = ParseModelFile("models/a.sql",
+                                     "MODEL (name s.a, audits (not_null(columns (id))));\nSELECT 1");
+  ASSERT_FALSE(bad_argument.ok());
+  EXPECT_EQ(bad_argument.status().message(),
+            "models/a.sql:1:35: arguments of audit not_null must be written name := value, "
+            "found 'columns (id)'");
+  auto twice = ParseModelFile("models/a.sql",
+                              "MODEL (name s.a, audits (not_null(columns := a, columns := b)));\nSELECT 1");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().message(), "models/a.sql:1:49: audit not_null sets argument 'columns' twice");
+  auto not_a_name = ParseModelFile("models/a.sql", "MODEL (name s.a, audits ('x'));\nSELECT 1");
+  ASSERT_FALSE(not_a_name.ok());
+  EXPECT_EQ(not_a_name.status().message(),
+            "models/a.sql:1:26: an audit is a name with optional arguments, e.g. "
+            "not_null(columns := (id, name))");
 }
 
 }  // namespace
