@@ -27,7 +27,7 @@ const char* ChangeSymbol(ChangeType type) {
 Result<std::string> BackfillOf(const Project& project, StateStore& state, const Model& model,
                                const SnapshotRecord& snapshot, TimestampMs now_ms) {
   MATERIA_ASSIGN_OR_RETURN(auto materialization, state.GetMaterialization(snapshot.name, snapshot.version));
-  if (model.definition.kind != ModelKind::kIncrementalByTimeRange) {
+  if (!IsIncrementalKind(model.definition.kind)) {
     return std::string(materialization ? "" : "full build");
   }
   MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule, ScheduleOf(model, project.config, now_ms));

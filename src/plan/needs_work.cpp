@@ -278,7 +278,7 @@ Result<ModelWork> WorkDecider::Decide(const Model& model, const SnapshotRecord& 
                                       bool table_missing) {
   ModelWork work;
   work.name = model.name();
-  bool time_ranged = model.definition.kind == ModelKind::kIncrementalByTimeRange;
+  bool time_ranged = IsIncrementalKind(model.definition.kind);
   std::vector<std::string> unknown_parents;
   MATERIA_RETURN_IF_ERROR(WholeInputs(model, time_ranged, parent_versions, &work, &unknown_parents));
   work.inputs_known = unknown_parents.empty();

@@ -19,8 +19,14 @@ std::string PropertiesHash(const Model& model) {
   Hasher hasher;
   hasher.Add(ModelKindName(definition.kind));
   hasher.Add(definition.time_column).Add(definition.time_column_format);
-  if (definition.kind == ModelKind::kIncrementalByTimeRange) {
+  if (IsIncrementalKind(definition.kind)) {
     hasher.Add("cron").Add(definition.cron);  // intervals follow the cron
+  }
+  if (definition.kind == ModelKind::kIncrementalByUniqueKey) {
+    hasher.Add("unique_key");
+    for (const std::string& column : definition.unique_key) hasher.Add(column);
+    hasher.Add("when_matched").Add(definition.when_matched);
+    hasher.Add("merge_filter").Add(definition.merge_filter);
   }
   auto columns = definition.properties.find("columns");
   if (columns != definition.properties.end()) hasher.Add("columns").Add(columns->second);

@@ -19,8 +19,14 @@ const char* ModelKindName(ModelKind kind) {
       return "SEED";
     case ModelKind::kIncrementalByTimeRange:
       return "INCREMENTAL_BY_TIME_RANGE";
+    case ModelKind::kIncrementalByUniqueKey:
+      return "INCREMENTAL_BY_UNIQUE_KEY";
   }
   return "UNKNOWN";
+}
+
+bool IsIncrementalKind(ModelKind kind) {
+  return kind == ModelKind::kIncrementalByTimeRange || kind == ModelKind::kIncrementalByUniqueKey;
 }
 
 }  // namespace materia

@@ -25,10 +25,14 @@ enum class ModelKind {
   kFull,
   kSeed,
   kIncrementalByTimeRange,
+  kIncrementalByUniqueKey,
 };
 
-// "VIEW", "FULL", "SEED", "INCREMENTAL_BY_TIME_RANGE"
+// "VIEW", "FULL", "SEED", "INCREMENTAL_BY_TIME_RANGE", "INCREMENTAL_BY_UNIQUE_KEY"
 const char* ModelKindName(ModelKind kind);
+
+// True for the kinds whose data grows by intervals (cron, start, batch_size, lookback).
+bool IsIncrementalKind(ModelKind kind);
 
 // One argument of an audit call: `columns := (id, name)`, `threshold := 10`.
 struct AuditArgument {
@@ -56,6 +60,9 @@ struct ModelDefinition {
   // Kind and its properties.
   ModelKind kind = ModelKind::kView;
   std::string time_column;         // INCREMENTAL_BY_TIME_RANGE
+  std::vector<std::string> unique_key;  // INCREMENTAL_BY_UNIQUE_KEY: columns as written
+  std::string when_matched;  // INCREMENTAL_BY_UNIQUE_KEY: `WHEN MATCHED THEN ...` clauses, or ""
+  std::string merge_filter;  // INCREMENTAL_BY_UNIQUE_KEY: extra match condition, or ""
   std::string time_column_format;  // optional, e.g. "%Y-%m-%d"
   int batch_size = 0;              // intervals per batch; 0 = all at once
   int lookback = 0;                // extra intervals re-run before the due ones

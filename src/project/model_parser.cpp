@@ -27,12 +27,16 @@ constexpr std::string_view kKeptProperties[] = {
 
 // SQLMesh kinds that Materia does not run yet.
 constexpr std::string_view kUnsupportedKinds[] = {
-    "INCREMENTAL_BY_UNIQUE_KEY", "INCREMENTAL_BY_PARTITION", "INCREMENTAL_UNMANAGED",
+    "INCREMENTAL_BY_PARTITION", "INCREMENTAL_UNMANAGED",
     "SCD_TYPE_2", "SCD_TYPE_2_BY_TIME", "SCD_TYPE_2_BY_COLUMN", "EMBEDDED", "EXTERNAL",
     "MANAGED", "CUSTOM", "VIEW_MATERIALIZED"};
 
 constexpr std::string_view kSeedProperties[] = {
     "path", "csv_settings", "batch_size"};
+constexpr std::string_view kUniqueKeyProperties[] = {
+    "unique_key", "when_matched", "merge_filter", "batch_size", "batch_concurrency", "lookback",
+    "forward_only", "disable_restatement", "on_destructive_change", "on_additive_change",
+    "auto_restatement_cron", "auto_restatement_intervals"};
 constexpr std::string_view kTimeRangeProperties[] = {
     "time_column", "batch_size", "batch_concurrency", "lookback", "forward_only",
     "disable_restatement", "on_destructive_change", "on_additive_change",
@@ -389,6 +393,8 @@ Status ModelParser::ParseKind(const std::string& key, Span value) {
     model_.kind = ModelKind::kSeed;
   else if (upper == "INCREMENTAL_BY_TIME_RANGE")
     model_.kind = ModelKind::kIncrementalByTimeRange;
+  else if (upper == "INCREMENTAL_BY_UNIQUE_KEY")
+    model_.kind = ModelKind::kIncrementalByUniqueKey;
   else if (Contains(kUnsupportedKinds, upper)) {
     return Error(name, "kind '" + std::string(name.text) + "' is not supported yet");
   } else {
@@ -416,7 +422,8 @@ Status ModelParser::ParseKindProperty(Span item) {
   std::string key = ToLower(name.text);
   bool belongs =
       (model_.kind == ModelKind::kSeed && Contains(kSeedProperties, key)) ||
-      (model_.kind == ModelKind::kIncrementalByTimeRange && Contains(kTimeRangeProperties, key));
+      (model_.kind == ModelKind::kIncrementalByTimeRange && Contains(kTimeRangeProperties, key)) ||
+      (model_.kind == ModelKind::kIncrementalByUniqueKey && Contains(kUniqueKeyProperties, key));
   if (!belongs) {
     return Error(name,
                  "property '" + key + "' does not belong to kind " + ModelKindName(model_.kind));
@@ -443,6 +450,19 @@ Status ModelParser::ApplyKindProperty(const std::string& key, Span value) {
     for (const auto& [name, text] : assignments) {
       model_.seed_csv_settings[ToLower(name)] = RawText(text);
     }
+  } else if (key == "unique_key") {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, ListOrSingle(value));
+    for (const Span& part : parts) model_.unique_key.push_back(RawText(part));
+  } else if (key == "when_matched") {
+    // SQLMesh writes the clauses bare or in parentheses: keep what is inside.
+    Span clauses = IsGroup(value) ? Inner(value) : value;
+    if (clauses.empty() || !tokens_[clauses.begin].IsWord("when")) {
+      return Error(tokens_[value.begin], "when_matched takes MERGE clauses, e.g. when_matched "
+                                         "(WHEN MATCHED THEN UPDATE SET target.v = source.v)");
+    }
+    model_.when_matched = RawText(clauses);
+  } else if (key == "merge_filter") {
+    model_.merge_filter = RawText(IsGroup(value) ? Inner(value) : value);
   } else if (key == "time_column") {
     MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, ListOrSingle(value));
     if (parts.size() > 2) {
@@ -461,6 +481,11 @@ Status ModelParser::CheckKindComplete(const Token& kind_token) {
     return Error(kind_token,
                  "kind INCREMENTAL_BY_TIME_RANGE needs a time_column, e.g. "
                  "kind INCREMENTAL_BY_TIME_RANGE (time_column ds)");
+  }
+  if (model_.kind == ModelKind::kIncrementalByUniqueKey && model_.unique_key.empty()) {
+    return Error(kind_token,
+                 "kind INCREMENTAL_BY_UNIQUE_KEY needs a unique_key, e.g. "
+                 "kind INCREMENTAL_BY_UNIQUE_KEY (unique_key (id))");
   }
   if (model_.kind == ModelKind::kSeed && model_.seed_path.empty()) {
     return Error(kind_token, "kind SEED needs a path, e.g. kind SEED (path '../seeds/x.csv')");

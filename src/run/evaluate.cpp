@@ -207,6 +207,37 @@ Result<std::string> CreateTimeRangedTable(const Model& model, const std::string&
          ") AS materia_source LIMIT 0";
 }
 
+// An upsert of `query`'s rows into `table` on the model's unique key: the rows land in
+// a temporary table first, a key that appears twice there is an error (which row would
+// win is otherwise arbitrary), then MERGE updates matched rows and inserts the rest,
+// by column name. `when_matched` replaces the default update of every column; the
+// target is `target` and the new row `source`, as in SQLMesh.
+std::vector<std::string> UpsertStatements(const ModelDefinition& definition, const std::string& table,
+                                          const std::string& query) {
+  std::string keys;
+  std::string key_text;
+  std::string match;
+  for (const std::string& column : definition.unique_key) {
+    keys += (keys.empty() ? "" : ", ") + column;
+    key_text += std::string(key_text.empty() ? "" : " || ', ' || ") + "coalesce(CAST(" + column +
+                " AS VARCHAR), 'NULL')";
+    match += (match.empty() ? "" : " AND ") + std::string("target.") + column +
+             " IS NOT DISTINCT FROM source." + column;
+  }
+  if (!definition.merge_filter.empty()) match += " AND (" + definition.merge_filter + ")";
+  std::string when_matched = definition.when_matched.empty() ? "WHEN MATCHED THEN UPDATE BY NAME"
+                                                             : definition.when_matched;
+  return {
+      "CREATE OR REPLACE TEMPORARY TABLE materia_upsert AS " + query,
+      "SELECT error('the query returned ' || n || ' rows with unique_key (" + keys + ") = (' || key || "
+      "'): each key must appear once per batch') FROM (SELECT " + key_text +
+          " AS key, count(*) AS n FROM materia_upsert GROUP BY ALL HAVING count(*) > 1 LIMIT 1)",
+      "MERGE INTO " + table + " AS target USING materia_upsert AS source ON (" + match + ") " +
+          when_matched + " WHEN NOT MATCHED THEN INSERT BY NAME",
+      "DROP TABLE materia_upsert",
+  };
+}
+
 // Evaluates one batch; returns false when a blocking audit rolled it back.
 Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
                            const SnapshotRecord& snapshot, Interval batch,
@@ -219,16 +250,21 @@ Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
                            RenderForExecution(context, model, snapshot, batch.start, batch.end));
   MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> statements,
                            RenderStatements(model, definition.pre_statements, definition.pre_statement_locations, macros));
-  std::string filter = TimeFilter(definition, batch);
   MATERIA_ASSIGN_OR_RETURN(std::string create, CreateTimeRangedTable(model, table, query));
   statements.push_back(create);
-  statements.push_back("DELETE FROM " + table + " WHERE " + filter);
-  statements.push_back("INSERT INTO " + table + " BY NAME SELECT * FROM (" + query +
-                       ") AS materia_source WHERE " + filter);
+  std::string written = table;  // what audits see
+  if (definition.kind == ModelKind::kIncrementalByUniqueKey) {
+    std::vector<std::string> merge = UpsertStatements(definition, table, query);
+    statements.insert(statements.end(), merge.begin(), merge.end());
+  } else {
+    std::string filter = TimeFilter(definition, batch);
+    statements.push_back("DELETE FROM " + table + " WHERE " + filter);
+    statements.push_back("INSERT INTO " + table + " BY NAME SELECT * FROM (" + query +
+                         ") AS materia_source WHERE " + filter);
+    written = "(SELECT * FROM " + table + " WHERE " + filter + ")";  // the intervals just written
+  }
   MATERIA_ASSIGN_OR_RETURN(auto post, RenderStatements(model, definition.post_statements, definition.post_statement_locations, macros));
   statements.insert(statements.end(), post.begin(), post.end());
-  // Audits see the intervals just written, not the whole table.
-  std::string written = "(SELECT * FROM " + table + " WHERE " + filter + ")";
   MATERIA_ASSIGN_OR_RETURN(bool committed,
                            RunChecked(*context.connection, statements, kNoCount, nullptr,
                                       AuditCheck(context, model, written, macros, audits)));
@@ -306,7 +342,7 @@ Result<std::string> RenderForExecution(const EvaluationContext& context, const M
 
 Result<EvaluationResult> EvaluateModel(const EvaluationContext& context, const Model& model,
                                        const SnapshotRecord& snapshot, const ModelWork& work) {
-  Result<EvaluationResult> result = model.definition.kind == ModelKind::kIncrementalByTimeRange
+  Result<EvaluationResult> result = IsIncrementalKind(model.definition.kind)
                                         ? EvaluateTimeRanged(context, model, snapshot, work)
                                         : EvaluateWhole(context, model, snapshot, work);
   if (!result.ok()) {

@@ -313,10 +313,28 @@ TEST(ModelParserErrorTest, UnknownKind) {
 TEST(ModelParserErrorTest, UnsupportedKinds) {
   EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2 (unique_key id)); SELECT 1"),
             "models/a.sql:1:23: kind 'SCD_TYPE_2' is not supported yet");
-  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind incremental_by_unique_key (unique_key id)); SELECT 1"),
-            "models/a.sql:1:23: kind 'incremental_by_unique_key' is not supported yet");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind incremental_by_partition); SELECT 1"),
+            "models/a.sql:1:23: kind 'incremental_by_partition' is not supported yet");
   EXPECT_EQ(ErrorOf("MODEL (name a.b, kind EXTERNAL); SELECT 1"),
             "models/a.sql:1:23: kind 'EXTERNAL' is not supported yet");
+}
+
+TEST(ModelParserTest, ParsesUniqueKeyKinds) {
+  auto model = ParseModelFile("models/a.sql", R"(MODEL (name a.b, kind incremental_by_unique_key (
+  unique_key (id, "Region"),
+  when_matched WHEN MATCHED THEN UPDATE SET target.v = source.v,
+  merge_filter (source.day > target.day),
+  lookback 2,
+));
+SELECT 1 AS id)");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ(model->kind, ModelKind::kIncrementalByUniqueKey);
+  EXPECT_TRUE(IsIncrementalKind(model->kind));
+  EXPECT_EQ(model->unique_key, (std::vector<std::string>{"id", "\"Region\""}));
+  EXPECT_EQ(model->when_matched, "WHEN MATCHED THEN UPDATE SET target.v = source.v");
+  EXPECT_EQ(model->merge_filter, "source.day > target.day");
+  EXPECT_EQ(model->lookback, 2);
+  EXPECT_STREQ(ModelKindName(model->kind), "INCREMENTAL_BY_UNIQUE_KEY");
 }
 
 TEST(ModelParserErrorTest, KindIsNotAWord) {
