@@ -16,6 +16,12 @@ void RegisterSqlCommand(CLI::App& app, GlobalOptions& global);     // sql
 void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global);  // pipeline
 void RegisterExampleCommand(CLI::App& app, GlobalOptions& global);   // example
 void RegisterAuditCommand(CLI::App& app, GlobalOptions& global);     // audit
+void RegisterTestCommands(CLI::App& app, GlobalOptions& global);     // test, create_test
+void RegisterValidateCommand(CLI::App& app, GlobalOptions& global);  // validate
+void RegisterRenderCommand(CLI::App& app, GlobalOptions& global);    // render
+void RegisterDagCommand(CLI::App& app, GlobalOptions& global);       // dag
+void RegisterFormatCommand(CLI::App& app, GlobalOptions& global);    // format
+void RegisterInfoCommand(CLI::App& app, GlobalOptions& global);      // info
 
 // Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
 nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);
@@ -29,7 +35,22 @@ int PrintSummary(const ExecuteSummary& summary, const std::string& environment,
 // 1 none, 2 error.
 int RunCheck(const std::string& environment, const std::string& format);
 
+// `plan --restate-model M [--start D] [--end D]`.
+struct RestateOptions {
+  std::vector<std::string> models;
+  std::string start;
+  std::string end;
+};
+
+struct PlanOptions {
+  bool auto_apply = false;
+  bool skip_tests = false;  // the project's unit tests run first unless this is set
+  int threads = 4;
+  std::string format = "text";
+  RestateOptions restate;
+};
+
 // Shared by `plan` and `pipeline run transform`.
-int RunPlan(const std::string& environment, bool auto_apply, int threads, const std::string& format);
+int RunPlan(const std::string& environment, const PlanOptions& options);
 
 }  // namespace materia::cli

@@ -25,6 +25,12 @@ int main(int argc, char** argv) {
   materia::cli::RegisterPipelineCommand(app, global);
   materia::cli::RegisterExampleCommand(app, global);
   materia::cli::RegisterAuditCommand(app, global);
+  materia::cli::RegisterTestCommands(app, global);
+  materia::cli::RegisterValidateCommand(app, global);
+  materia::cli::RegisterRenderCommand(app, global);
+  materia::cli::RegisterDagCommand(app, global);
+  materia::cli::RegisterFormatCommand(app, global);
+  materia::cli::RegisterInfoCommand(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -65,7 +65,12 @@ void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global) {
   AddFormatOption(run, &options->format, {"text", "json"});
   SetProjectAction(run, global, [options] {
     Status known = CheckPipelineName(options->name);
-    return known.ok() ? RunPlan("prod", true, options->threads, options->format) : ReportError(known);
+    if (!known.ok()) return ReportError(known);
+    PlanOptions plan;
+    plan.auto_apply = true;
+    plan.threads = options->threads;
+    plan.format = options->format;
+    return RunPlan("prod", plan);
   });
 }
 

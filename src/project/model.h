@@ -66,11 +66,14 @@ struct ModelDefinition {
   std::string time_column_format;  // optional, e.g. "%Y-%m-%d"
   int batch_size = 0;              // intervals per batch; 0 = all at once
   int lookback = 0;                // extra intervals re-run before the due ones
+  bool disable_restatement = false;  // incremental kinds: `plan --restate-model` refuses it
   std::string seed_path;           // SEED: path of the CSV, relative to the model file
   std::map<std::string, std::string> seed_csv_settings;  // SEED: csv_settings (raw values)
   // Every kind property as written, lower-cased key -> raw text, including those kept
   // for SQLMesh compatibility that have no field above (batch_concurrency, forward_only...).
   std::map<std::string, std::string> kind_properties;
+
+  bool enabled = true;  // `enabled false`: the file is read and checked, the model left out
 
   // Scheduling. Empty = take model_defaults from config.yaml.
   std::string cron;

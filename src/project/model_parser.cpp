@@ -20,7 +20,7 @@ constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 constexpr std::string_view kKeptProperties[] = {
     "partitioned_by", "clustered_by", "storage_format", "table_format", "physical_properties",
     "virtual_properties", "session_properties", "table_properties", "stamp", "interval_unit",
-    "allow_partials", "enabled", "forward_only", "disable_restatement", "gateway", "signals",
+    "allow_partials", "forward_only", "disable_restatement", "gateway", "signals",
     "references", "physical_version", "optimize_query", "validate_query", "formatting",
     "ignored_rules", "on_destructive_change", "on_additive_change", "columns", "cron_tz",
     "retention", "project"};
@@ -94,6 +94,8 @@ class ModelParser {
   Result<AuditArgument> ParseAuditArgument(const std::string& audit, Span part) const;
   Status ParseColumnDescriptions(const std::string& key, Span value);
   Status KeepProperty(const std::string& key, Span value);
+  Status ParseEnabled(const std::string& key, Span value);
+  Result<bool> ParseBoolean(const std::string& key, Span value) const;
 
   Result<std::vector<Span>> SplitItems(Span inner) const;
   Result<std::vector<Span>> ListOrSingle(Span value) const;
@@ -243,6 +245,7 @@ ModelParser::Handler ModelParser::FindHandler(const std::string& key) const {
       {"depends_on", &ModelParser::ParseDependsOn},
       {"audits", &ModelParser::ParseAudits},
       {"column_descriptions", &ModelParser::ParseColumnDescriptions},
+      {"enabled", &ModelParser::ParseEnabled},
   };
   for (const auto& [name, handler] : kHandlers) {
     if (name == key) return handler;
@@ -379,6 +382,18 @@ Status ModelParser::ParseColumnDescriptions(const std::string& key, Span value) 
 
 Status ModelParser::KeepProperty(const std::string& key, Span value) { return Status::Ok(); }
 
+Result<bool> ModelParser::ParseBoolean(const std::string& key, Span value) const {
+  std::string text = ToLower(ScalarText(value));
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return Error(tokens_[value.begin], key + " must be true or false, got '" + RawText(value) + "'");
+}
+
+Status ModelParser::ParseEnabled(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(model_.enabled, ParseBoolean(key, value));
+  return Status::Ok();
+}
+
 Status ModelParser::ParseKind(const std::string& key, Span value) {
   const Token& name = tokens_[value.begin];
   if (name.type != TokenType::kWord) {
@@ -450,6 +465,8 @@ Status ModelParser::ApplyKindProperty(const std::string& key, Span value) {
     for (const auto& [name, text] : assignments) {
       model_.seed_csv_settings[ToLower(name)] = RawText(text);
     }
+  } else if (key == "disable_restatement") {
+    MATERIA_ASSIGN_OR_RETURN(model_.disable_restatement, ParseBoolean(key, value));
   } else if (key == "unique_key") {
     MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, ListOrSingle(value));
     for (const Span& part : parts) model_.unique_key.push_back(RawText(part));

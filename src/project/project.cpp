@@ -302,6 +302,9 @@ Result<Project> LoadProject(const std::string& project_dir, const LoadOptions& o
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<Model> models;
   MATERIA_RETURN_IF_ERROR(LoadModels(project.config, files, threads, cache, &models));
+  // Disabled models were read and checked; the project leaves them out, as if their
+  // files were not there (a model reading one reads an external table).
+  std::erase_if(models, [](const Model& model) { return !model.definition.enabled; });
   MATERIA_RETURN_IF_ERROR(LoadAudits(project.config, &project.audits));
   for (Model& model : models) {
     MATERIA_ASSIGN_OR_RETURN(model.audits, ResolveAudits(model.definition, project.audits));

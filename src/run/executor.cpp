@@ -138,6 +138,10 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
     std::erase(outcome.reasons, std::string("not built yet"));
     outcome.reasons.insert(outcome.reasons.begin(), plan_reason->second);
   }
+  if (!work->needs_work && options.restate.count(model.name())) {
+    work->needs_work = true;
+    outcome.reasons = {plan_reason != options.plan_reasons.end() ? plan_reason->second : "restated"};
+  }
   if (!work->needs_work) {
     outcome.action = "skipped";
     outcome.reasons = {model.definition.kind == ModelKind::kView

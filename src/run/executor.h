@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ struct ExecuteOptions {
   bool progress = false;  // live progress lines on stderr (a terminal)
   // Why a plan builds a model ("code changed (breaking)"), shown instead of "not built yet".
   std::map<std::string, std::string> plan_reasons;
+  // Models rebuilt whatever their versions say (`plan --restate-model`); incremental
+  // models are restated by removing their intervals from state instead.
+  std::set<std::string> restate;
 };
 
 struct ModelOutcome {
