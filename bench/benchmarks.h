@@ -29,4 +29,8 @@ void BenchFirstRun(const BenchOptions& options, const std::string& scratch, Repo
 // library call. Applies the project first when it is not applied yet.
 void BenchCheck(const BenchOptions& options, const std::string& project_dir, Report& report);
 
+// `materia validate` and `materia test` (a unit test per 10 derived models) on the
+// synthetic project of 10k models (1k with --quick), as whole processes.
+void BenchDevCommands(const BenchOptions& options, const std::string& scratch, Report& report);
+
 }  // namespace materia::bench

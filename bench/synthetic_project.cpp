@@ -1,6 +1,7 @@
 #include "synthetic_project.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cassert>
 #include <set>
 #include <vector>
@@ -85,6 +86,29 @@ std::string DerivedQuery(const std::vector<std::string>& parents, int work_rows)
   return sql;
 }
 
+// A unit test of a derived model: every parent holds one row (k = 1, v = 10), so the
+// model's row is k = 1, v = 10 per parent + x(1), n = n(1) of its work subquery.
+std::string UnitTestYaml(const std::string& name, const std::vector<std::string>& parents, int work_rows) {
+  constexpr int kKey = 1;
+  double x = 0;
+  int n = 0;
+  for (int i = kKey; i < work_rows; i += kKeys) {
+    x += i % 97;
+    n++;
+  }
+  double v = 10.0 * static_cast<double>(parents.size()) + x;
+  std::string test_name = "test_" + name.substr(0, name.find('.')) + "_" + name.substr(name.find('.') + 1);
+  std::string yaml = test_name + ":\n  model: " + name + "\n  inputs:\n";
+  for (const std::string& parent : parents) {
+    yaml += "    " + parent + ":\n      rows:\n        - {k: 1, v: 10.0, n: 1}\n";
+  }
+  char value[64];
+  std::snprintf(value, sizeof(value), "%.1f", v);
+  yaml += "  outputs:\n    query:\n      rows:\n        - {k: 1, v: " + std::string(value) +
+          ", n: " + std::to_string(n) + "}\n";
+  return yaml;
+}
+
 std::string BaseCsv() {
   std::string csv = "k,w\n";
   for (int k = 0; k < kKeys; k++) {
@@ -113,6 +137,7 @@ void WriteSyntheticProject(const std::string& project_dir, const SyntheticOption
   for (int i = 0; i < options.models % options.layers; i++) layer_sizes[i]++;
   int width = static_cast<int>(std::to_string(*std::max_element(layer_sizes.begin(), layer_sizes.end())).size());
   for (int layer = 0; layer < options.layers; layer++) {
+    std::string tests;
     for (int index = 0; index < layer_sizes[layer]; index++) {
       std::string name = ModelName(layer, index, width);
       bool view = options.view_every > 0 && index % options.view_every == options.view_every - 1;
@@ -129,10 +154,16 @@ void WriteSyntheticProject(const std::string& project_dir, const SyntheticOption
           if (chosen.insert(parent).second) parents.push_back(ModelName(layer - 1, parent, width));
         }
         query = DerivedQuery(parents, work_rows);
+        if (options.tests_every > 0 && index % options.tests_every == 0) {
+          tests += UnitTestYaml(name, parents, work_rows);
+        }
       }
       std::string file = project_dir + "/models/l" + std::to_string(layer) + "/" +
                          name.substr(name.find('.') + 1) + ".sql";
       WriteTextFile(file, Header(name, view, layer) + query);
+    }
+    if (!tests.empty()) {
+      WriteTextFile(project_dir + "/tests/test_l" + std::to_string(layer) + ".yaml", tests);
     }
   }
 }

@@ -20,6 +20,9 @@ struct SyntheticOptions {
   int work_rows_min = 10'000;
   int work_rows_max = 50'000;
   uint64_t seed = 7;
+  // Every tests_every-th model of layers 1 and up gets a unit test in
+  // tests/test_l<layer>.yaml whose expected rows are computed here (0 = no tests).
+  int tests_every = 0;
 };
 
 // Writes config.yaml, models/l<layer>/m_<index>.sql and data/base.csv under

@@ -38,4 +38,11 @@ expect_action raw.psd_alldata ran "raw re-runs"
 
 run_materia check
 expect_code 1 "converged"
+
+run_materia audit
+expect_code 0 "the reference project's audits pass on generated data"
+expect_out "ok      serving.fct_supply_demand                accepted_range(column := stocks_to_use, min_v := 0)" \
+  "the stocks-to-use audit ran"
+run_materia test
+expect_code 0 "the reference project's unit tests pass"
 finish

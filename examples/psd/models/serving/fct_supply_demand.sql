@@ -6,7 +6,11 @@ MODEL (
   description 'Supply and demand measures per commodity, country and market year, with stocks-to-use',
   grain (commodity_code, country_code, market_year),
   tags (serving, fact),
-  owner commodity_analytics
+  owner commodity_analytics,
+  audits (
+    not_null(columns := (commodity_code, country_code, market_year)),
+    accepted_range(column := stocks_to_use, min_v := 0)
+  )
 );
 
 SELECT
