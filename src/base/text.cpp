@@ -71,4 +71,34 @@ std::optional<size_t> FindInvalidUtf8(std::string_view text) {
   return std::nullopt;
 }
 
+bool IsYamlNull(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+bool IsYamlBool(std::string_view text) {
+  return text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
+         text == "FALSE";
+}
+
+bool IsYamlNumber(std::string_view text) {
+  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  auto skip_digits = [&]() {
+    size_t begin = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') i++;
+    return i - begin;
+  };
+  size_t digits = skip_digits();
+  if (i < text.size() && text[i] == '.') {
+    i++;
+    digits += skip_digits();
+  }
+  if (digits == 0) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    i++;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) i++;
+    if (skip_digits() == 0) return false;
+  }
+  return i == text.size();
+}
+
 }  // namespace materia

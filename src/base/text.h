@@ -26,4 +26,10 @@ bool IsAllDigits(std::string_view text);
 // The offset of the first byte of `text` that is not valid UTF-8, or std::nullopt.
 std::optional<size_t> FindInvalidUtf8(std::string_view text);
 
+// YAML 1.2 core-schema plain (unquoted) scalars: null (empty, ~, null, Null, NULL),
+// booleans (true/True/TRUE, false/...), decimal numbers ([-+]?(d[.d]|.d)([eE][-+]?d)?).
+bool IsYamlNull(std::string_view text);
+bool IsYamlBool(std::string_view text);
+bool IsYamlNumber(std::string_view text);
+
 }  // namespace materia

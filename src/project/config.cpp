@@ -1,6 +1,7 @@
 #include "project/config.h"
 
 #include "base/text.h"
+#include "db/duckdb.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -33,7 +34,7 @@ constexpr std::string_view kTopLevelKeys[] = {
     "default_target_environment", "physical_schema_mapping", "environment_suffix_target",
     "default_connection", "default_test_connection", "default_scheduler", "env_vars",
     "cache_dir", "extract", "pipelines", "workers", "serving", "features", "migration", "run",
-    "environment_catalog_mapping"};
+    "environment_catalog_mapping", "environment_ttl", "snapshot_ttl"};
 
 constexpr std::string_view kGatewayKeys[] = {
     "connection", "state_connection", "test_connection", "scheduler", "state_schema",
@@ -85,6 +86,7 @@ class ConfigReader {
   Status ReadConnection(const std::string& what, const YAML::Node& node, std::string* type,
                         std::string* database) const;
   Status ReadModelDefaults(const YAML::Node& node, ProjectConfig* config) const;
+  Status ReadDuration(const std::string& key, const YAML::Node& node, Duration* duration) const;
   Status ReadVariables(const YAML::Node& node, ProjectConfig* config) const;
   Status RenderVariable(const YAML::Node& node, int depth, std::string* literal,
                         std::string* text) const;
@@ -134,6 +136,8 @@ Status ConfigReader::ReadTopLevelKey(const std::string& key, const YAML::Node& v
   if (key == "default_gateway") {
     MATERIA_ASSIGN_OR_RETURN(config->default_gateway, Text(value, "default_gateway"));
   }
+  if (key == "environment_ttl") return ReadDuration(key, value, &config->environment_ttl);
+  if (key == "snapshot_ttl") return ReadDuration(key, value, &config->snapshot_ttl);
   return Status::Ok();  // the other sections are read by the parts that use them
 }
 
@@ -226,45 +230,15 @@ Status ConfigReader::ReadModelDefaults(const YAML::Node& node, ProjectConfig* co
   return Status::Ok();
 }
 
-bool IsPlainNull(const std::string& text) {
-  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
-}
-
-bool IsPlainBool(const std::string& text) {
-  return text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
-         text == "FALSE";
-}
-
-// A YAML 1.2 decimal number: [-+]?(digits[.digits]|.digits)([eE][-+]?digits)?
-bool IsPlainNumber(const std::string& text) {
-  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
-  size_t digits = 0;
-  auto skip_digits = [&]() {
-    size_t begin = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') i++;
-    return i - begin;
-  };
-  digits += skip_digits();
-  if (i < text.size() && text[i] == '.') {
-    i++;
-    digits += skip_digits();
-  }
-  if (digits == 0) return false;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    i++;
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) i++;
-    if (skip_digits() == 0) return false;
-  }
-  return i == text.size();
-}
-
-std::string QuoteLiteral(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c;
-    if (c == '\'') quoted += '\'';
-  }
-  return quoted + "'";
+// An empty value keeps the default, as for model_defaults.
+Status ConfigReader::ReadDuration(const std::string& key, const YAML::Node& node,
+                                  Duration* duration) const {
+  MATERIA_ASSIGN_OR_RETURN(std::string text, Text(node, key));
+  if (text.empty()) return Status::Ok();
+  Result<Duration> parsed = ParseDuration(text, key);
+  if (!parsed.ok()) return Error(node.Mark(), parsed.status().message());
+  *duration = *parsed;
+  return Status::Ok();
 }
 
 // A scalar's SQL literal: quoted scalars are strings; plain ones may be null, a
@@ -272,13 +246,13 @@ std::string QuoteLiteral(const std::string& text) {
 void RenderScalar(const YAML::Node& node, std::string* literal, std::string* text) {
   const std::string& value = node.Scalar();
   bool quoted = node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
-  if (!quoted && IsPlainNull(value)) {
+  if (!quoted && IsYamlNull(value)) {
     *literal = "NULL";
     text->clear();
-  } else if (!quoted && IsPlainBool(value)) {
+  } else if (!quoted && IsYamlBool(value)) {
     *literal = ToLower(value);
     *text = *literal;
-  } else if (!quoted && IsPlainNumber(value)) {
+  } else if (!quoted && IsYamlNumber(value)) {
     *literal = value[0] == '+' ? value.substr(1) : value;
     *text = *literal;
   } else {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/text.h"
+#include "db/duckdb.h"
 
 namespace materia {
 
@@ -35,46 +36,6 @@ constexpr std::string_view kOutputKeys[] = {"query", "ctes", "partial"};
 template <size_t N>
 bool Contains(const std::string_view (&names)[N], std::string_view name) {
   return std::find(std::begin(names), std::end(names), name) != std::end(names);
-}
-
-bool IsPlainNull(const std::string& text) {
-  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
-}
-
-bool IsPlainBool(const std::string& text) {
-  static const char* kWords[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
-  return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* word) { return text == word; });
-}
-
-// A YAML 1.2 decimal number: [-+]?(digits[.digits]|.digits)([eE][-+]?digits)?
-bool IsPlainNumber(const std::string& text) {
-  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
-  auto skip_digits = [&]() {
-    size_t begin = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') i++;
-    return i - begin;
-  };
-  size_t digits = skip_digits();
-  if (i < text.size() && text[i] == '.') {
-    i++;
-    digits += skip_digits();
-  }
-  if (digits == 0) return false;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    i++;
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) i++;
-    if (skip_digits() == 0) return false;
-  }
-  return i == text.size();
-}
-
-std::string QuoteString(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c;
-    if (c == '\'') quoted += '\'';
-  }
-  return quoted + "'";
 }
 
 Result<std::string> ReadFileText(const fs::path& path, const std::string& shown) {
@@ -522,7 +483,7 @@ Result<TestValue> TestFileParser::ParseValue(const std::string& file, const YAML
   if (node.IsNull()) return value;
   if (node.IsScalar()) {
     bool quoted = node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
-    if (!quoted && IsPlainNull(node.Scalar())) return value;
+    if (!quoted && IsYamlNull(node.Scalar())) return value;
     value.kind = quoted ? TestValue::Kind::kQuoted : TestValue::Kind::kPlain;
     value.text = node.Scalar();
     return value;
@@ -537,7 +498,7 @@ Result<TestValue> TestFileParser::ParseValue(const std::string& file, const YAML
     MATERIA_ASSIGN_OR_RETURN(TestValue inner, ParseValue(file, item, key_mark, depth + 1));
     if (is_map) {
       MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
-      literal += QuoteString(key) + ": ";
+      literal += QuoteLiteral(key) + ": ";
     }
     literal += TestValueLiteral(inner);
   }
@@ -615,11 +576,11 @@ std::string TestValueLiteral(const TestValue& value) {
   switch (value.kind) {
     case TestValue::Kind::kNull: return "NULL";
     case TestValue::Kind::kNested: return value.text;
-    case TestValue::Kind::kQuoted: return QuoteString(value.text);
+    case TestValue::Kind::kQuoted: return QuoteLiteral(value.text);
     case TestValue::Kind::kPlain:
-      if (IsPlainBool(value.text)) return ToLower(value.text);
-      if (IsPlainNumber(value.text)) return value.text[0] == '+' ? value.text.substr(1) : value.text;
-      return QuoteString(value.text);
+      if (IsYamlBool(value.text)) return ToLower(value.text);
+      if (IsYamlNumber(value.text)) return value.text[0] == '+' ? value.text.substr(1) : value.text;
+      return QuoteLiteral(value.text);
   }
   return "NULL";
 }

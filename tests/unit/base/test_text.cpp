@@ -43,3 +43,20 @@ TEST(TextHelpers, LowerTrimDigits) {
 
 }  // namespace
 }  // namespace materia
+
+namespace materia {
+namespace {
+
+TEST(YamlScalars, CoreSchemaNullsBooleansAndNumbers) {
+  for (const char* text : {"", "~", "null", "Null", "NULL"}) EXPECT_TRUE(IsYamlNull(text)) << text;
+  EXPECT_FALSE(IsYamlNull("nil"));
+  for (const char* text : {"true", "True", "TRUE", "false", "False", "FALSE"}) EXPECT_TRUE(IsYamlBool(text)) << text;
+  EXPECT_FALSE(IsYamlBool("yes"));  // YAML 1.1 only
+  for (const char* text : {"0", "-12", "+3.5", ".5", "1.", "6.02e23", "1E-9"}) EXPECT_TRUE(IsYamlNumber(text)) << text;
+  for (const char* text : {"", ".", "-", "1e", "0x1F", "1,000", "2024-01-01", "1.2.3"}) {
+    EXPECT_FALSE(IsYamlNumber(text)) << text;
+  }
+}
+
+}  // namespace
+}  // namespace materia
