@@ -22,6 +22,7 @@ void RegisterRenderCommand(CLI::App& app, GlobalOptions& global);    // render
 void RegisterDagCommand(CLI::App& app, GlobalOptions& global);       // dag
 void RegisterFormatCommand(CLI::App& app, GlobalOptions& global);    // format
 void RegisterInfoCommand(CLI::App& app, GlobalOptions& global);      // info
+void RegisterJanitorCommand(CLI::App& app, GlobalOptions& global);   // janitor
 
 // Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
 nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);

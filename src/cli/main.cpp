@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   materia::cli::RegisterDagCommand(app, global);
   materia::cli::RegisterFormatCommand(app, global);
   materia::cli::RegisterInfoCommand(app, global);
+  materia::cli::RegisterJanitorCommand(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -14,7 +14,8 @@
 //
 // Details: SQLMesh's other top-level keys (project, before_all, plan, linter, ...) and
 // Materia's own sections (extract, pipelines, workers, serving, features) are
-// accepted and left to the parts that read them. Gateway keys are SQLMesh's
+// accepted and left to the parts that read them; environment_ttl and snapshot_ttl are
+// durations ("in 1 week", "3 days", see base/duration.h). Gateway keys are SQLMesh's
 // (connection, state_connection, test_connection, scheduler, state_schema,
 // variables); of a connection only `type` and `database` are read. The first gateway
 // in the file is the default when default_gateway is absent. model_defaults reads
@@ -36,6 +37,7 @@
 //   config.yaml:4:18: default_gateway 'prod' is not one of the gateways (ci, local)
 //   config.yaml:1:18: default_gateway must be a single value
 //   config.yaml:3:3: variable 'n' appears twice
+//   config.yaml:1:18: invalid environment_ttl 'soon': expected a count and a unit, such as ...
 //   "... must be a mapping" for gateways, a gateway, connection, model_defaults, variables;
 //   "expected a mapping of settings such as 'gateways:' at the top level";
 //   "keys must be plain names"; "variables nest deeper than 16 levels".
@@ -45,6 +47,7 @@
 #include <map>
 #include <string>
 
+#include "base/duration.h"
 #include "base/status.h"
 
 namespace materia {
@@ -68,6 +71,11 @@ struct ProjectConfig {
   std::map<std::string, std::string> variables;
   // Variables as plain text (the string without quotes), for paths and display.
   std::map<std::string, std::string> variable_text;
+  // How long a development environment lives after its last promotion, and an unused
+  // snapshot after its creation, before `materia janitor` removes it (SQLMesh's
+  // environment_ttl and snapshot_ttl, both "in 1 week" by default).
+  Duration environment_ttl{1, DurationUnit::kWeek};
+  Duration snapshot_ttl{1, DurationUnit::kWeek};
 
   const GatewayConfig& gateway() const { return gateways.at(default_gateway); }
 };
