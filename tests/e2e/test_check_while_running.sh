@@ -25,9 +25,12 @@ SELECT sum(a.range * b.range) AS total FROM range(60000) a, range(20000) b
 SQL
 "$MATERIA" plan --auto-apply --threads 1 >"$WORK/slow.out" 2>&1 &
 slow=$!
-# Wait until the apply holds the warehouse: a reader is then refused (at most 10 s).
+# Wait until the apply holds the warehouse: it records its run as running in state
+# after opening the warehouse (at most 10 s). Polling the warehouse itself would race
+# with the apply for the file lock.
 for _ in $(seq 1 200); do
-  if ! "$MATERIA" sql "SELECT 1" >/dev/null 2>&1; then break; fi
+  running=$(sqlite3 .materia/state.db "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null || true)
+  if [ "${running:-0}" -gt 0 ]; then break; fi
   sleep 0.05
 done
 
