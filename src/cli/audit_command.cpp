@@ -59,7 +59,7 @@ int RunAuditCommand(const AuditOptions& options) {
     }
     std::string table = QualifiedPhysicalTable(model.name(), used->second.version);
     MacroContext macros = AnalysisMacroContext(project->config, model.name());
-    std::vector<AuditOutcome> ran = RunAudits(**connection, model, table, macros);
+    std::vector<AuditOutcome> ran = RunAudits(**connection, model, table, macros, false);
     outcomes.insert(outcomes.end(), ran.begin(), ran.end());
   }
   int passed = 0, failed = 0, blocking = 0;
@@ -68,7 +68,7 @@ int RunAuditCommand(const AuditOptions& options) {
       passed++;
     } else {
       failed++;
-      if (outcome.blocking) blocking++;
+      if (outcome.blocking || !outcome.error.empty()) blocking++;  // a broken audit counts
     }
   }
   if (options.format == "json") {

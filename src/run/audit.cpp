@@ -48,23 +48,30 @@ AuditOutcome RunOne(DuckConnection& connection, const Model& model, const Resolv
 }  // namespace
 
 std::vector<AuditOutcome> RunAudits(DuckConnection& connection, const Model& model,
-                                    const std::string& target, const MacroContext& macros) {
+                                    const std::string& target, const MacroContext& macros,
+                                    bool in_transaction) {
   std::vector<AuditOutcome> outcomes;
   for (const ResolvedAudit& audit : model.audits) {
     outcomes.push_back(RunOne(connection, model, audit, target, macros));
+    // An error at run time (a failed cast) aborts the surrounding transaction: the
+    // audits after it could only report that, so they are not run.
+    if (in_transaction && !outcomes.back().error.empty()) break;
   }
   return outcomes;
 }
 
 bool AnyBlockingFailure(const std::vector<AuditOutcome>& outcomes) {
-  return std::any_of(outcomes.begin(), outcomes.end(),
-                     [](const AuditOutcome& outcome) { return outcome.blocking && !outcome.passed(); });
+  return std::any_of(outcomes.begin(), outcomes.end(), [](const AuditOutcome& outcome) {
+    return (outcome.blocking && !outcome.passed()) || !outcome.error.empty();
+  });
 }
 
 std::string AuditFailureLine(const AuditOutcome& outcome) {
+  if (!outcome.error.empty()) {
+    return "audit " + outcome.audit + " cannot run on " + outcome.model + ": " + outcome.error;
+  }
   std::string line = std::string(outcome.blocking ? "audit " : "non-blocking audit ") + outcome.audit +
                      " failed on " + outcome.model + ": ";
-  if (!outcome.error.empty()) return line + "cannot run: " + outcome.error;
   return line + std::to_string(outcome.failing_rows) + (outcome.failing_rows == 1 ? " row" : " rows");
 }
 

@@ -30,15 +30,21 @@ struct AuditOutcome {
   bool passed() const { return error.empty() && failing_rows == 0; }
 };
 
-// Runs every audit of `model` with its data at `target` (a table, or a parenthesized
-// SELECT of the intervals just written). `macros` renders custom audits.
+// Runs the audits of `model` with its data at `target` (a table, or a parenthesized
+// SELECT of the intervals just written), in order, stopping after one that cannot
+// run. `macros` renders custom audits.
+// `in_transaction` false (on demand, each query on its own) runs them all.
 std::vector<AuditOutcome> RunAudits(DuckConnection& connection, const Model& model,
-                                    const std::string& target, const MacroContext& macros);
+                                    const std::string& target, const MacroContext& macros,
+                                    bool in_transaction = true);
 
-// True when any outcome failed and is blocking.
+// True when any outcome failed and is blocking, or could not run at all: an audit
+// query that fails may have aborted the evaluation's transaction, so what was written
+// cannot be committed, non-blocking or not.
 bool AnyBlockingFailure(const std::vector<AuditOutcome>& outcomes);
 
-// One line: "audit not_null(columns := (id)) failed on s.orders: 3 rows".
+// One line: "audit not_null(columns := (id)) failed on s.orders: 3 rows", or
+// "audit x cannot run on s.orders: <DuckDB's message>".
 std::string AuditFailureLine(const AuditOutcome& outcome);
 
 // The line and, when there are failing rows, a small table of the first few, each

@@ -160,7 +160,7 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
     } else if (result->blocked) {
       outcome.action = "failed";
       for (const AuditOutcome& audit : result->audits) {
-        if (audit.blocking && !audit.passed()) {
+        if ((audit.blocking && !audit.passed()) || !audit.error.empty()) {
           outcome.error = AuditFailureLine(audit);
           break;
         }

@@ -39,4 +39,26 @@ expect_out "[2024-02-01, 2024-04-01)" "only February and March were left to run"
 run_materia sql "SELECT count(*) AS n, count(amount) AS with_amount FROM raw.events" --format csv
 expect_out "6,6" "all three months are there, each once"
 
+# An audit that fails at run time (a cast) aborts the batch's transaction: even a
+# non-blocking one then fails the model, nothing is recorded, and the audits after it
+# are not blamed.
+mkdir -p audits
+cat > audits/conv.sql <<'SQL'
+AUDIT (name amounts_are_numbers);
+SELECT * FROM @this_model WHERE CAST(CAST(amount AS VARCHAR) || 'x' AS INTEGER) > 0;
+SQL
+sed -i 's/audits (not_null(columns := (amount)), number_of_rows(threshold := 1))/audits (amounts_are_numbers_non_blocking, not_null(columns := (amount)))/' models/events.sql
+sed -i "s/  end '2024-04-01',/  end '2024-05-01',/" models/events.sql
+mkdir -p data/2024/04
+printf 'day,amount\n2024-04-05,1\n' > data/2024/04/events.csv
+run_materia plan --auto-apply
+expect_code 1 "an audit that cannot run fails the model"
+expect_out "audit amounts_are_numbers_non_blocking cannot run on raw.events: Conversion Error" \
+  "the real error is named"
+expect_no_out "not_null(columns := (amount)) failed" "the audit after it is not blamed"
+run_materia sql "SELECT count(*) FROM raw.events" --format csv
+expect_out "6" "prod still has its three months"
+run_materia check --format json
+expect_out '"has_work": true' "the failed batches are still to do"
+
 finish
