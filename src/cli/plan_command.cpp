@@ -152,10 +152,11 @@ Status ApplyRestatement(const Project& project, StateStore& state, const Plan& p
     const SnapshotRecord& snapshot = plan.snapshots.at(name);
     if (IsIncrementalKind(model->definition.kind)) {
       MATERIA_RETURN_IF_ERROR(state.RemoveIntervals(name, snapshot.version, restatement.range));
+      options->plan_reasons.emplace(name, "restated " + restatement.described);
     } else {
-      options->restate.insert(name);
+      options->restate.insert(name);  // rebuilt whole, whatever the range
+      options->plan_reasons.emplace(name, "restated");
     }
-    options->plan_reasons.emplace(name, "restated " + restatement.described);
   }
   return Status::Ok();
 }
@@ -202,7 +203,14 @@ int RunPlan(const std::string& environment, const PlanOptions& plan_options) {
     }
   }
   if (!auto_apply) {
-    if (plan.HasChanges() || !plan.previous || !restatement->models.empty()) {
+    if (!restatement->models.empty()) {
+      std::string flags;
+      for (const std::string& name : plan_options.restate.models) flags += " --restate-model " + name;
+      if (!plan_options.restate.start.empty()) flags += " --start " + plan_options.restate.start;
+      if (!plan_options.restate.end.empty()) flags += " --end " + plan_options.restate.end;
+      std::printf("Apply with `materia plan %s%s --auto-apply` (a restatement is not kept for "
+                  "a later `materia apply`).\n", environment.c_str(), flags.c_str());
+    } else if (plan.HasChanges() || !plan.previous) {
       std::printf("Apply with `materia apply %s` or `materia plan %s --auto-apply`.\n",
                   environment.c_str(), environment.c_str());
     }

@@ -327,7 +327,14 @@ std::string BuiltinQuery(const ResolvedAudit& audit, const std::string& target) 
            " HAVING count(*) > 1";
   }
   if (name == "accepted_values" || name == "not_accepted_values") {
-    std::string values = "(" + Joined(argument("is_in").items, ", ") + ")";
+    // A NULL in the list would make `x NOT IN (...)` never true and silence the audit:
+    // NULL values are never failing rows here anyway, so NULL items are left out.
+    std::vector<std::string> items;
+    for (const std::string& item : argument("is_in").items) {
+      if (ToLower(item) != "null") items.push_back(item);
+    }
+    if (items.empty()) items.push_back("NULL");
+    std::string values = "(" + Joined(items, ", ") + ")";
     std::string op = name == "accepted_values" ? " NOT IN " : " IN ";
     return "SELECT * FROM " + source + " WHERE (" + argument("column").text + ")" + op + values;
   }

@@ -475,7 +475,7 @@ Status ModelParser::ApplyKindProperty(const std::string& key, Span value) {
     Span clauses = IsGroup(value) ? Inner(value) : value;
     if (clauses.empty() || !tokens_[clauses.begin].IsWord("when")) {
       return Error(tokens_[value.begin], "when_matched takes MERGE clauses, e.g. when_matched "
-                                         "(WHEN MATCHED THEN UPDATE SET target.v = source.v)");
+                                         "(WHEN MATCHED THEN UPDATE SET v = source.v)");
     }
     model_.when_matched = RawText(clauses);
   } else if (key == "merge_filter") {

@@ -219,19 +219,21 @@ std::vector<std::string> UpsertStatements(const ModelDefinition& definition, con
   std::string match;
   for (const std::string& column : definition.unique_key) {
     keys += (keys.empty() ? "" : ", ") + column;
+    // The message's key text only; duplicates are found on the columns themselves.
     key_text += std::string(key_text.empty() ? "" : " || ', ' || ") + "coalesce(CAST(" + column +
                 " AS VARCHAR), 'NULL')";
     match += (match.empty() ? "" : " AND ") + std::string("target.") + column +
              " IS NOT DISTINCT FROM source." + column;
   }
+  std::string keys_literal = QuoteLiteral(keys);
   if (!definition.merge_filter.empty()) match += " AND (" + definition.merge_filter + ")";
   std::string when_matched = definition.when_matched.empty() ? "WHEN MATCHED THEN UPDATE BY NAME"
                                                              : definition.when_matched;
   return {
       "CREATE OR REPLACE TEMPORARY TABLE materia_upsert AS " + query,
-      "SELECT error('the query returned ' || n || ' rows with unique_key (" + keys + ") = (' || key || "
-      "'): each key must appear once per batch') FROM (SELECT " + key_text +
-          " AS key, count(*) AS n FROM materia_upsert GROUP BY ALL HAVING count(*) > 1 LIMIT 1)",
+      "SELECT error('the query returned ' || n || ' rows with unique_key (' || " + keys_literal +
+          " || ') = (' || " + key_text + " || '): each key must appear once per batch') FROM (SELECT " +
+          keys + ", count(*) AS n FROM materia_upsert GROUP BY " + keys + " HAVING count(*) > 1 LIMIT 1)",
       "MERGE INTO " + table + " AS target USING materia_upsert AS source ON (" + match + ") " +
           when_matched + " WHEN NOT MATCHED THEN INSERT BY NAME",
       "DROP TABLE materia_upsert",

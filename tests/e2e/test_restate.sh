@@ -42,6 +42,8 @@ run_materia plan --restate-model raw.events --start 2024-02-01 --end 2024-03-01
 expect_code 0 "a restatement preview"
 expect_out "Restating [2024-02-01, 2024-03-01) of:" "the preview says what is restated"
 expect_out "  serving.monthly" "downstream models are restated too"
+expect_out "Apply with \`materia plan prod --restate-model raw.events --start 2024-02-01 --end 2024-03-01 --auto-apply\`" \
+  "the preview says how to apply the restatement"
 run_materia check
 expect_code 1 "a preview changes nothing"
 
@@ -58,7 +60,7 @@ run_materia plan --restate-model serving.monthly --auto-apply
 expect_code 0 "a FULL model restated"
 expect_action serving.monthly ran "the FULL model is rebuilt"
 expect_action raw.events skipped "its parent is not"
-expect_out "restated all intervals" "reason for a whole restatement"
+expect_out "restated" "reason for a whole restatement"
 
 run_materia plan --restate-model raw.nope
 expect_code 2 "unknown model"

@@ -81,6 +81,19 @@ expect_code 0 "a new version with when_matched applies"
 run_materia sql "SELECT string_agg(id || ':' || name || ':' || tier, ' ' ORDER BY id) AS rows FROM core.customers" --format csv
 expect_out "1:ANN:free 2:bob:paid 2:BOB:gold" "name updated, tier kept; the paid row was not matched, so it was inserted"
 
+# Composite keys are compared as columns (a text containing the separator is no
+# duplicate), and a quoted key column may contain a quote.
+cat > models/pairs.sql <<'SQL'
+MODEL (name core.pairs, kind INCREMENTAL_BY_UNIQUE_KEY (unique_key (a, "b's")), start '2024-01-01', end '2024-01-02');
+SELECT 'x, y' AS a, 'z' AS "b's", 1 AS v UNION ALL SELECT 'x', 'y, z', 2 UNION ALL SELECT NULL, 'NULL', 3
+UNION ALL SELECT 'NULL', NULL, 4
+SQL
+run_materia plan --auto-apply
+expect_code 0 "keys that only print alike are not duplicates"
+run_materia sql "SELECT count(*) FROM core.pairs" --format csv
+expect_out "4" "all four rows upserted"
+rm models/pairs.sql
+
 # Mistakes in the kind.
 cat > models/customers.sql <<'SQL'
 MODEL (name core.customers, kind INCREMENTAL_BY_UNIQUE_KEY (batch_size 1));
@@ -96,7 +109,7 @@ SELECT 1 AS id
 SQL
 run_materia plan
 expect_code 2 "when_matched that is not a MERGE clause"
-expect_err "error: models/customers.sql:1:89: when_matched takes MERGE clauses, e.g. when_matched (WHEN MATCHED THEN UPDATE SET target.v = source.v)" \
+expect_err "error: models/customers.sql:1:89: when_matched takes MERGE clauses, e.g. when_matched (WHEN MATCHED THEN UPDATE SET v = source.v)" \
   "when_matched message"
 cat > models/customers.sql <<'SQL'
 MODEL (name core.customers, kind INCREMENTAL_BY_UNIQUE_KEY (unique_key id, time_column ds));

@@ -54,6 +54,9 @@ TEST_F(AuditRunTest, EveryBuiltinFindsTheRowsThatBreakIt) {
   EXPECT_EQ(Failing("unique_combination_of_columns(columns := (code))"), 1);  // one duplicated group
   EXPECT_EQ(Failing("accepted_values(column := code, is_in := ('x'))"), 1);
   EXPECT_EQ(Failing("not_accepted_values(column := code, is_in := [''])"), 1);
+  // A NULL in the list does not silence the audit.
+  EXPECT_EQ(Failing("accepted_values(column := code, is_in := ('x', NULL))"), 1);
+  EXPECT_EQ(Failing("accepted_values(column := name, is_in := ('a', 'b', 'd', 'e', null))"), 0);
   EXPECT_EQ(Failing("accepted_range(column := price, min_v := 0, max_v := 100)"), 2);
   EXPECT_EQ(Failing("accepted_range(column := price, min_v := 10, inclusive := false)"), 2);
   EXPECT_EQ(Failing("accepted_range(column := price, max_v := 500)"), 0);
