@@ -144,13 +144,25 @@ Result<Restatement> PlanRestatement(const Project& project, const RestateOptions
   return restatement;
 }
 
-// Removes the restated intervals and marks the whole models for rebuilding.
+// Removes the restated intervals and marks the whole models for rebuilding. A
+// unique-key model's rows are not tied to intervals, so re-merging some of them would
+// keep rows that should go: its table is dropped and every interval runs again.
 Status ApplyRestatement(const Project& project, StateStore& state, const Plan& plan,
-                        const Restatement& restatement, ExecuteOptions* options) {
+                        const Restatement& restatement, std::shared_ptr<DuckDatabase> warehouse,
+                        ExecuteOptions* options) {
   for (const std::string& name : restatement.models) {
     const Model* model = project.Find(name);
     const SnapshotRecord& snapshot = plan.snapshots.at(name);
-    if (IsIncrementalKind(model->definition.kind)) {
+    if (model->definition.kind == ModelKind::kIncrementalByUniqueKey) {
+      MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
+                               DuckConnection::Connect(warehouse));
+      MATERIA_RETURN_IF_ERROR(
+          connection->Execute("DROP TABLE IF EXISTS " + QualifiedPhysicalTable(name, snapshot.version)));
+      IntervalSet everything;
+      everything.Add({std::numeric_limits<TimestampMs>::min() / 2, std::numeric_limits<TimestampMs>::max() / 2});
+      MATERIA_RETURN_IF_ERROR(state.RemoveIntervals(name, snapshot.version, everything));
+      options->plan_reasons.emplace(name, "restated (rebuilt whole: a unique-key model's rows are not kept per interval)");
+    } else if (IsIncrementalKind(model->definition.kind)) {
       MATERIA_RETURN_IF_ERROR(state.RemoveIntervals(name, snapshot.version, restatement.range));
       options->plan_reasons.emplace(name, "restated " + restatement.described);
     } else {
@@ -223,7 +235,7 @@ int RunPlan(const std::string& environment, const PlanOptions& plan_options) {
   options.threads = plan_options.threads;
   options.now_ms = NowMs();
   options.progress = StderrIsTerminal();
-  Status restated = ApplyRestatement(project, state, plan, *restatement, &options);
+  Status restated = ApplyRestatement(project, state, plan, *restatement, *warehouse, &options);
   if (!restated.ok()) return ReportError(restated);
   auto summary = ApplyPlan(project, state, *warehouse, plan, options);
   if (!summary.ok()) return ReportError(summary.status());

@@ -94,6 +94,16 @@ run_materia sql "SELECT count(*) FROM core.pairs" --format csv
 expect_out "4" "all four rows upserted"
 rm models/pairs.sql
 
+# Restating a unique-key model rebuilds it whole: rows that are gone from the source go.
+printf 'updated_at,id,name,tier\n2024-01-01,1,ann,free\n' > data/updates.csv
+run_materia plan --restate-model core.customers --auto-apply
+expect_code 0 "a unique-key model is restated"
+expect_out "rebuilt whole" "the reason says it is rebuilt whole"
+run_materia sql "SELECT string_agg(id || ':' || name, ' ' ORDER BY id) AS rows FROM core.customers" --format csv
+expect_out "1:ann" "only the rows the source still has"
+run_materia sql "SELECT count(*) FROM core.customers" --format csv
+expect_out "1" "stale rows are gone"
+
 # Mistakes in the kind.
 cat > models/customers.sql <<'SQL'
 MODEL (name core.customers, kind INCREMENTAL_BY_UNIQUE_KEY (batch_size 1));
