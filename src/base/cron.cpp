@@ -92,21 +92,6 @@ std::vector<std::string> Split(const std::string& text, char separator) {
   return parts;
 }
 
-std::vector<std::string> SplitWords(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (char character : text) {
-    if (std::isspace(static_cast<unsigned char>(character))) {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    } else {
-      word += character;
-    }
-  }
-  if (!word.empty()) words.push_back(word);
-  return words;
-}
-
 bool IsAllDigits(const std::string& text) {
   if (text.empty()) return false;
   return std::all_of(text.begin(), text.end(),

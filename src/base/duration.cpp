@@ -41,21 +41,6 @@ const UnitName& NameOf(DurationUnit unit) {
   return kUnitNames[0];  // unreachable: every unit has a name
 }
 
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (char character : text) {
-    if (std::isspace(static_cast<unsigned char>(character))) {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    } else {
-      word += character;
-    }
-  }
-  if (!word.empty()) words.push_back(word);
-  return words;
-}
-
 Status Invalid(const std::string& what, const std::string& text, const std::string& reason) {
   return Status::InvalidInput("invalid " + what + " '" + text + "': " + reason);
 }
@@ -76,7 +61,7 @@ TimestampMs SubtractMonths(TimestampMs ms, int64_t months) {
 }  // namespace
 
 Result<Duration> ParseDuration(const std::string& text, const std::string& what) {
-  std::vector<std::string> words = Words(ToLower(text));
+  std::vector<std::string> words = SplitWords(ToLower(text));
   if (!words.empty() && words[0] == "in") words.erase(words.begin());
   if (words.size() != 2 || !IsAllDigits(words[0])) {
     return Invalid(what, text,

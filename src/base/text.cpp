@@ -1,5 +1,7 @@
 #include "base/text.h"
 
+#include <cctype>
+
 namespace materia {
 
 namespace {
@@ -69,6 +71,21 @@ std::optional<size_t> FindInvalidUtf8(std::string_view text) {
     i += length;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char character : text) {
+    if (std::isspace(static_cast<unsigned char>(character))) {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else {
+      word += character;
+    }
+  }
+  if (!word.empty()) words.push_back(word);
+  return words;
 }
 
 bool IsYamlNull(std::string_view text) {

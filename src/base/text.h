@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace materia {
 
@@ -25,6 +26,9 @@ bool IsAllDigits(std::string_view text);
 
 // The offset of the first byte of `text` that is not valid UTF-8, or std::nullopt.
 std::optional<size_t> FindInvalidUtf8(std::string_view text);
+
+// The words of `text`, split on whitespace (runs of it count as one).
+std::vector<std::string> SplitWords(std::string_view text);
 
 // YAML 1.2 core-schema plain (unquoted) scalars: null (empty, ~, null, Null, NULL),
 // booleans (true/True/TRUE, false/...), decimal numbers ([-+]?(d[.d]|.d)([eE][-+]?d)?).

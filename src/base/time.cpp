@@ -68,21 +68,6 @@ void CivilFromDays(int64_t days, CivilTime* civil) {
   civil->year = static_cast<int>(year);
 }
 
-std::vector<std::string> SplitWords(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (char character : text) {
-    if (std::isspace(static_cast<unsigned char>(character))) {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    } else {
-      word += character;
-    }
-  }
-  if (!word.empty()) words.push_back(word);
-  return words;
-}
-
 Status InvalidTime(const std::string& text, const std::string& reason = "") {
   std::string message = "invalid date or time '" + text + "'";
   if (!reason.empty()) message += ": " + reason;

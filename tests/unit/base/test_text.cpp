@@ -60,3 +60,15 @@ TEST(YamlScalars, CoreSchemaNullsBooleansAndNumbers) {
 
 }  // namespace
 }  // namespace materia
+
+namespace materia {
+namespace {
+
+TEST(SplitWords, RunsOfWhitespaceSeparateWords) {
+  EXPECT_EQ(SplitWords("  in 1\tweek \n"), (std::vector<std::string>{"in", "1", "week"}));
+  EXPECT_TRUE(SplitWords(" \t ").empty());
+  EXPECT_EQ(SplitWords("*/5 * * * *").size(), 5u);
+}
+
+}  // namespace
+}  // namespace materia
