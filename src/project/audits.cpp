@@ -403,15 +403,16 @@ Result<std::vector<ResolvedAudit>> ResolveAudits(const ModelDefinition& model,
       audits.push_back(std::move(audit));
       continue;
     }
-    if (const BuiltinSpec* spec = FindBuiltin(base)) {
-      MATERIA_ASSIGN_OR_RETURN(ResolvedAudit audit, ResolveBuiltin(call, *spec, !non_blocking));
-      audits.push_back(std::move(audit));
-      continue;
-    }
+    // A custom audit wins over a built-in of the same name, in both variants.
     defined = custom.find(base);
     if (non_blocking && defined != custom.end()) {
       if (defined->second.skip) continue;
       MATERIA_ASSIGN_OR_RETURN(ResolvedAudit audit, ResolveCustom(call, defined->second, true));
+      audits.push_back(std::move(audit));
+      continue;
+    }
+    if (const BuiltinSpec* spec = FindBuiltin(base)) {
+      MATERIA_ASSIGN_OR_RETURN(ResolvedAudit audit, ResolveBuiltin(call, *spec, !non_blocking));
       audits.push_back(std::move(audit));
       continue;
     }

@@ -137,6 +137,19 @@ TEST(ResolveAudits, MistakesAreOneLineAtTheCall) {
   }
 }
 
+TEST(ResolveAudits, ACustomAuditNamedLikeABuiltinWinsInBothVariants) {
+  AuditDefinition custom;
+  custom.name = "not_null";
+  custom.query = "SELECT * FROM @this_model WHERE mine";
+  auto resolved = ResolveAudits(Model("audits (not_null, not_null_non_blocking)"), {{"not_null", custom}});
+  ASSERT_TRUE(resolved.ok()) << resolved.status().message();
+  ASSERT_EQ(resolved->size(), 2u);
+  EXPECT_FALSE((*resolved)[0].builtin);
+  EXPECT_TRUE((*resolved)[0].blocking);
+  EXPECT_FALSE((*resolved)[1].builtin);
+  EXPECT_FALSE((*resolved)[1].blocking);
+}
+
 TEST(ResolveAudits, SkippedCustomAuditsDoNotRun) {
   AuditDefinition custom;
   custom.name = "later";
