@@ -151,6 +151,13 @@ class TreeWalker {
     uint64_t location = UINT64_MAX;  // byte offset of the name in the query
   };
   std::vector<TableRef> refs;
+  // Column references qualified by a table and its schema (raw.orders.id): a rewrite
+  // that renames the table must rename their qualifier too.
+  struct ColumnRef {
+    std::vector<std::string> names;  // as written
+    uint64_t location = UINT64_MAX;
+  };
+  std::vector<ColumnRef> column_refs;
 
  private:
   void VisitObject(dom::element node) {
@@ -176,6 +183,18 @@ class TreeWalker {
       uint64_t location = UINT64_MAX;
       if (!Member(node, "query_location").get_uint64().get(location)) ref.location = location;
       refs.push_back(std::move(ref));
+    } else if (type == "COLUMN_REF") {
+      dom::array names;
+      if (Member(node, "column_names").get_array().get(names) || names.size() < 3) return;
+      ColumnRef ref;
+      for (dom::element name : names) {
+        std::string_view text;
+        if (name.get_string().get(text)) return;
+        ref.names.emplace_back(text);
+      }
+      uint64_t location = UINT64_MAX;
+      if (!Member(node, "query_location").get_uint64().get(location)) ref.location = location;
+      column_refs.push_back(std::move(ref));
     } else if (type == "TABLE_FUNCTION") {
       dom::element function;
       if (!Member(node, "function").get(function) && function.is_object()) VisitTableFunction(function);
@@ -410,6 +429,13 @@ std::optional<std::string> SpliceTables(const std::string& sql, const TreeWalker
     std::string text;
   };
   std::vector<Edit> edits;
+  // Unaliased references get their table's name as alias; two of the same name from
+  // different schemas (raw.orders, stg.orders) get schema-qualified ones instead.
+  std::map<std::string, std::set<std::string>> schemas_of_table;  // lower-cased
+  for (const TreeWalker::TableRef& ref : walker.refs) {
+    if (!ref.has_alias) schemas_of_table[ToLower(ref.table)].insert(ToLower(ref.schema));
+  }
+  std::map<std::pair<std::string, std::string>, std::string> alias_of;  // (schema, table) -> alias
   for (const TreeWalker::TableRef& ref : walker.refs) {
     std::string schema = ToLower(ref.schema);
     std::string table = ToLower(ref.table);
@@ -423,8 +449,28 @@ std::optional<std::string> SpliceTables(const std::string& sql, const TreeWalker
     if (!ScanTableName(sql, ref.location, parts, ref.table, &end, &written)) return std::nullopt;
     std::string text = QuoteIdentifier(found->second.first) + "." + QuoteIdentifier(found->second.second);
     // Columns qualified by the table's name (a.x for FROM raw.a) keep working.
-    if (!ref.has_alias) text += " AS " + written;
+    if (!ref.has_alias) {
+      std::string alias = schemas_of_table[table].size() > 1 ? QuoteIdentifier(schema + "__" + table) : written;
+      alias_of[{schema, table}] = alias;
+      text += " AS " + alias;
+    }
     edits.push_back({static_cast<size_t>(ref.location), end, std::move(text)});
+  }
+  // raw.orders.id (or memory.raw.orders.id) -> <alias>.id
+  for (const TreeWalker::ColumnRef& column : walker.column_refs) {
+    size_t qualifier = column.names.size() - 1;  // parts naming the table
+    if (qualifier > 3) continue;
+    std::string schema = ToLower(column.names[qualifier - 2]);
+    std::string table = ToLower(column.names[qualifier - 1]);
+    auto alias = alias_of.find({schema, table});
+    if (alias == alias_of.end()) continue;  // a struct field, or a table not renamed
+    if (column.location >= sql.size()) return std::nullopt;
+    size_t end = 0;
+    std::string written;
+    if (!ScanTableName(sql, column.location, qualifier, column.names[qualifier - 1], &end, &written)) {
+      return std::nullopt;
+    }
+    edits.push_back({static_cast<size_t>(column.location), end, alias->second});
   }
   std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.begin < b.begin; });
   std::string out;

@@ -108,6 +108,35 @@ TEST_F(SqlAnalysisTest, RewrittenQueriesRunWhereColumnsAreQualifiedByTableName) 
   EXPECT_EQ(result->rows[0][1], std::optional<std::string>("30"));
 }
 
+TEST_F(SqlAnalysisTest, RewrittenQueriesRunWithSchemaQualifiedColumns) {
+  auto database = DuckDatabase::Open(":memory:");
+  ASSERT_TRUE(database.ok());
+  auto connection = DuckConnection::Connect(*database);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE((*connection)->Execute(
+      "CREATE SCHEMA p; CREATE TABLE p.raw_orders AS SELECT 1 AS id, 5 AS amount; "
+      "CREATE TABLE p.stg_orders AS SELECT 1 AS id, 'new' AS status").ok());
+  const std::map<std::string, std::pair<std::string, std::string>> replacements = {
+      {"raw.orders", {"p", "raw_orders"}}, {"stg.orders", {"p", "stg_orders"}}};
+  // Two tables named alike in two schemas, told apart by their schema.
+  auto both = analyzer_->RewriteTables(
+      "SELECT raw.orders.id, raw.orders.amount, stg.orders.status FROM raw.orders "
+      "JOIN stg.orders ON raw.orders.id = stg.orders.id",
+      replacements);
+  ASSERT_TRUE(both.ok()) << both.status().message();
+  auto result = (*connection)->Query(*both);
+  ASSERT_TRUE(result.ok()) << result.status().message() << "\n" << *both;
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_EQ(result->rows[0][2], std::optional<std::string>("new"));
+  // One table, its columns qualified by schema and by table alone.
+  auto one = analyzer_->RewriteTables(
+      "SELECT raw.orders.id, orders.amount FROM raw.orders WHERE raw.orders.amount > 0", replacements);
+  ASSERT_TRUE(one.ok()) << one.status().message();
+  auto single = (*connection)->Query(*one);
+  ASSERT_TRUE(single.ok()) << single.status().message() << "\n" << *one;
+  EXPECT_EQ(single->rows.size(), 1u);
+}
+
 }  // namespace
 }  // namespace materia
 
