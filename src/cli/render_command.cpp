@@ -102,30 +102,13 @@ Result<Interval> RenderInterval(const Model& model, const ProjectConfig& config,
   return interval;
 }
 
-// The statements of a SEED: what loads its CSV file.
-std::string SeedSql(const Project& project, const Model& model) {
-  const ModelDefinition& definition = model.definition;
-  std::filesystem::path seed = std::filesystem::path(project.config.project_dir) /
-                               std::filesystem::path(definition.path).parent_path() /
-                               definition.seed_path;
-  std::string options = "header = true";
-  for (const auto& [key, value] : definition.seed_csv_settings) options += ", " + key + " = " + value;
-  return "SELECT * FROM read_csv(" + QuoteLiteral(seed.lexically_normal().string()) + ", " +
-         options + ")";
-}
-
 // Pre- or post-statements with the run's macros, each ending with ';'.
 Result<std::string> RenderStatements(const Project& project, const Model& model,
                                      const SnapshotRecord& snapshot, Interval interval,
                                      TimestampMs now_ms, const std::vector<std::string>& statements,
                                      const std::vector<SourceLocation>& locations) {
-  MacroContext macros;
-  macros.start_ms = interval.start;
-  macros.end_ms = interval.end;
-  macros.execution_ms = now_ms;
-  macros.variables = project.config.variables;
-  macros.this_model = QualifiedPhysicalTable(model.name(), snapshot.version);
-  macros.gateway = project.config.default_gateway;
+  MacroContext macros =
+      RunMacros(project.config, model, snapshot.version, interval.start, interval.end, now_ms);
   std::string text;
   for (size_t i = 0; i < statements.size(); i++) {
     const SourceLocation& where =
@@ -141,7 +124,7 @@ Result<std::string> Render(const RenderOptions& options) {
   MATERIA_ASSIGN_OR_RETURN(Project project, LoadCurrentProject());
   MATERIA_ASSIGN_OR_RETURN(std::string name, ResolveModelName(project, options.model));
   const Model& model = *project.Find(name);
-  if (model.definition.kind == ModelKind::kSeed) return SeedSql(project, model) + "\n";
+  if (model.definition.kind == ModelKind::kSeed) return SeedQuery(project, model) + "\n";
   MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> state, OpenStateForReading(project.config));
   MATERIA_ASSIGN_OR_RETURN(SqlAnalyzer analyzer, SqlAnalyzer::Create());
   MATERIA_ASSIGN_OR_RETURN(Plan plan, BuildPlan(project, *state, options.environment, analyzer));

@@ -92,32 +92,12 @@ Result<std::vector<std::string>> RenderStatements(const Model& model,
 
 MacroContext ExecutionMacros(const EvaluationContext& context, const Model& model,
                              const SnapshotRecord& snapshot, TimestampMs start_ms, TimestampMs end_ms) {
-  MacroContext macros;
-  macros.start_ms = start_ms;
-  macros.end_ms = end_ms;
-  macros.execution_ms = context.now_ms;
-  macros.variables = context.project->config.variables;
-  macros.this_model = QualifiedPhysicalTable(model.name(), snapshot.version);
-  macros.gateway = context.project->config.default_gateway;
-  return macros;
+  return RunMacros(context.project->config, model, snapshot.version, start_ms, end_ms, context.now_ms);
 }
 
 Result<int64_t> CountRows(DuckConnection& connection, const std::string& table) {
   MATERIA_ASSIGN_OR_RETURN(QueryResult result, connection.Query("SELECT count(*) FROM " + table));
   return std::stoll(result.Scalar().value_or("0"));
-}
-
-std::string TimeLiteral(TimestampMs ms) { return "TIMESTAMP '" + FormatTimestamp(ms) + "'"; }
-
-std::string TimeFilter(const ModelDefinition& definition, Interval interval) {
-  std::string column = QuoteIdentifier(definition.time_column);
-  if (!definition.time_column_format.empty()) {
-    std::string format = QuoteLiteral(definition.time_column_format);
-    return column + " >= strftime(" + TimeLiteral(interval.start) + ", " + format + ") AND " +
-           column + " < strftime(" + TimeLiteral(interval.end) + ", " + format + ")";
-  }
-  return column + " >= " + TimeLiteral(interval.start) + " AND " + column + " < " +
-         TimeLiteral(interval.end);
 }
 
 MaterializationRecord NewMaterialization(const EvaluationContext& context,
@@ -142,13 +122,7 @@ Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const M
   std::vector<std::string> statements;
   MacroContext macros;
   if (definition.kind == ModelKind::kSeed) {
-    std::filesystem::path seed = std::filesystem::path(context.project->config.project_dir) /
-                                 std::filesystem::path(definition.path).parent_path() /
-                                 definition.seed_path;
-    std::string options = "header = true";
-    for (const auto& [key, value] : definition.seed_csv_settings) options += ", " + key + " = " + value;
-    statements.push_back("CREATE OR REPLACE TABLE " + table + " AS SELECT * FROM read_csv(" +
-                         QuoteLiteral(seed.lexically_normal().string()) + ", " + options + ")");
+    statements.push_back("CREATE OR REPLACE TABLE " + table + " AS " + SeedQuery(*context.project, model));
   } else {
     MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule,
                              ScheduleOf(model, context.project->config, context.now_ms));
@@ -325,6 +299,44 @@ Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, co
 }
 
 }  // namespace
+
+MacroContext RunMacros(const ProjectConfig& config, const Model& model, const std::string& version,
+                       TimestampMs start_ms, TimestampMs end_ms, TimestampMs now_ms) {
+  MacroContext macros;
+  macros.start_ms = start_ms;
+  macros.end_ms = end_ms;
+  macros.execution_ms = now_ms;
+  macros.variables = config.variables;
+  macros.this_model = QualifiedPhysicalTable(model.name(), version);
+  macros.gateway = config.default_gateway;
+  return macros;
+}
+
+namespace {
+
+std::string TimeLiteral(TimestampMs ms) { return "TIMESTAMP '" + FormatTimestamp(ms) + "'"; }
+
+}  // namespace
+
+std::string TimeFilter(const ModelDefinition& definition, Interval interval) {
+  std::string column = QuoteIdentifier(definition.time_column);
+  if (!definition.time_column_format.empty()) {
+    std::string format = QuoteLiteral(definition.time_column_format);
+    return column + " >= strftime(" + TimeLiteral(interval.start) + ", " + format + ") AND " +
+           column + " < strftime(" + TimeLiteral(interval.end) + ", " + format + ")";
+  }
+  return column + " >= " + TimeLiteral(interval.start) + " AND " + column + " < " +
+         TimeLiteral(interval.end);
+}
+
+std::string SeedQuery(const Project& project, const Model& model) {
+  const ModelDefinition& definition = model.definition;
+  std::filesystem::path seed = std::filesystem::path(project.config.project_dir) /
+                               std::filesystem::path(definition.path).parent_path() / definition.seed_path;
+  std::string options = "header = true";
+  for (const auto& [key, value] : definition.seed_csv_settings) options += ", " + key + " = " + value;
+  return "SELECT * FROM read_csv(" + QuoteLiteral(seed.lexically_normal().string()) + ", " + options + ")";
+}
 
 Result<std::string> RenderForExecution(const EvaluationContext& context, const Model& model,
                                        const SnapshotRecord& snapshot, TimestampMs start_ms,

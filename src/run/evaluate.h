@@ -42,6 +42,18 @@ struct EvaluationResult {
 Result<EvaluationResult> EvaluateModel(const EvaluationContext& context, const Model& model,
                                        const SnapshotRecord& snapshot, const ModelWork& work);
 
+// The macro context of a run of `model` (its table at `version`) for [start_ms,
+// end_ms) at `now_ms`.
+MacroContext RunMacros(const ProjectConfig& config, const Model& model, const std::string& version,
+                       TimestampMs start_ms, TimestampMs end_ms, TimestampMs now_ms);
+
+// The filter a run puts on a time-ranged model's rows for `interval`, on its
+// time_column (compared as text through strftime when it has a format).
+std::string TimeFilter(const ModelDefinition& definition, Interval interval);
+
+// The SELECT that reads a SEED model's CSV file, with its csv_settings.
+std::string SeedQuery(const Project& project, const Model& model);
+
 // Renders the model's query for [start_ms, end_ms) with references rewritten to the
 // physical tables of `snapshots`: the exact SQL that runs.
 Result<std::string> RenderForExecution(const EvaluationContext& context, const Model& model,

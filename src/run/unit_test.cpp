@@ -1,6 +1,7 @@
 #include "run/unit_test.h"
 
 #include "base/parallel.h"
+#include "run/evaluate.h"
 
 #include <algorithm>
 #include <chrono>
@@ -348,15 +349,6 @@ std::vector<std::string> Upstreams(const Model& model) {
   return names;
 }
 
-std::string SeedReadSql(const Project& project, const Model& model) {
-  const ModelDefinition& definition = model.definition;
-  fs::path seed =
-      fs::path(project.config.project_dir) / fs::path(definition.path).parent_path() / definition.seed_path;
-  std::string options = "header = true";
-  for (const auto& [key, value] : definition.seed_csv_settings) options += ", " + key + " = " + value;
-  return "SELECT * FROM read_csv(" + QuoteLiteral(seed.lexically_normal().string()) + ", " + options + ")";
-}
-
 Result<std::vector<Column>> DescribeTable(DuckConnection& connection, const std::string& table) {
   MATERIA_ASSIGN_OR_RETURN(QueryResult described, connection.Query("DESCRIBE " + table));
   std::vector<Column> columns;
@@ -404,7 +396,7 @@ class ModelShapes {
     if (declared != definition.properties.end()) {
       create = "CREATE TABLE " + table + " " + declared->second;
     } else if (definition.kind == ModelKind::kSeed) {
-      create = "CREATE TABLE " + table + " AS " + SeedReadSql(project_, model) + " LIMIT 0";
+      create = "CREATE TABLE " + table + " AS " + SeedQuery(project_, model) + " LIMIT 0";
     } else {
       // Files and outside tables have no shape without their data.
       if (!model.sources.empty() || !model.external_tables.empty() || model.reads_itself) return std::nullopt;
@@ -883,7 +875,7 @@ Status TestSession::CreateMissingInputs() {
         connection_->Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdentifier(SplitTableName(parent).first));
     if (status.ok()) {
       status = connection_->Execute("CREATE TABLE " + QuoteTable(parent) + " AS " +
-                                    SeedReadSql(project_, *upstream));
+                                    SeedQuery(project_, *upstream));
     }
     if (!status.ok()) {
       return Status::InvalidInput(

@@ -1,5 +1,7 @@
 #include "run/validate.h"
 
+#include "run/evaluate.h"
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -42,22 +44,6 @@ std::string JoinNames(const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size() && i < kColumnsListedMax; i++) text += (i ? ", " : "") + names[i];
   if (names.size() > kColumnsListedMax) text += ", ...";
   return text;
-}
-
-std::string TimeLiteral(TimestampMs ms) { return "TIMESTAMP '" + FormatTimestamp(ms) + "'"; }
-
-// The filter a run puts on a time-ranged model's query for one interval (the first
-// day of 1970 here: only whether it binds matters).
-std::string TimeFilter(const ModelDefinition& definition) {
-  std::string column = QuoteIdentifier(definition.time_column);
-  std::string start = TimeLiteral(0);
-  std::string end = TimeLiteral(kMsPerDay);
-  if (!definition.time_column_format.empty()) {
-    std::string format = QuoteLiteral(definition.time_column_format);
-    start = "strftime(" + start + ", " + format + ")";
-    end = "strftime(" + end + ", " + format + ")";
-  }
-  return column + " >= " + start + " AND " + column + " < " + end;
 }
 
 // Compiles the models of one project into a private database, in project order.
@@ -229,8 +215,9 @@ bool Validator::CheckTimeColumn(const Model& model, const std::string& table) {
                                  JoinNames(names) + ")");
     return false;
   }
-  // The filter a run adds must bind: a column of text needs its format.
-  return Execute(model, "SELECT * FROM " + table + " WHERE " + TimeFilter(definition) + " LIMIT 0",
+  // The filter a run adds must bind (any interval will do): a column of text needs its format.
+  std::string filter = TimeFilter(definition, Interval{0, kMsPerDay});
+  return Execute(model, "SELECT * FROM " + table + " WHERE " + filter + " LIMIT 0",
                  std::string::npos, where,
                  "time_column '" + definition.time_column + "' cannot be filtered by time: ");
 }
