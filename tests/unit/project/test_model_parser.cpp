@@ -337,6 +337,17 @@ SELECT 1 AS id)");
   EXPECT_STREQ(ModelKindName(model->kind), "INCREMENTAL_BY_UNIQUE_KEY");
 }
 
+TEST(ModelParserErrorTest, BooleansMustBeTrueOrFalse) {
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, enabled maybe); SELECT 1"),
+            "models/a.sql:1:26: enabled must be true or false, got 'maybe'");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind INCREMENTAL_BY_TIME_RANGE (time_column ds, "
+                    "disable_restatement 1)); SELECT 1"),
+            "models/a.sql:1:86: disable_restatement must be true or false, got '1'");
+  auto disabled = ParseModelFile("models/a.sql", "MODEL (name a.b, enabled 'false'); SELECT 1");
+  ASSERT_TRUE(disabled.ok());
+  EXPECT_FALSE(disabled->enabled);
+}
+
 TEST(ModelParserErrorTest, KindIsNotAWord) {
   EXPECT_EQ(ErrorOf("MODEL (name a.b, kind 'FULL'); SELECT 1"),
             "models/a.sql:1:23: expected a model kind, found ''FULL''");
