@@ -114,6 +114,12 @@ Result<Restatement> PlanRestatement(const Project& project, const RestateOptions
     const Model* model = project.Find(ToLower(name));
     if (!model) return Status::InvalidInput("--restate-model: unknown model '" + name + "'");
     if (model->definition.disable_restatement) {
+      if (IsScdKind(model->definition.kind) && !model->definition.kind_properties.count("disable_restatement")) {
+        return Status::InvalidInput(
+            model->definition.header_location.ToString() + ": " + model->name() + " is " +
+            ModelKindName(model->definition.kind) +
+            ": restating it would lose its history (write disable_restatement false in its kind to allow it)");
+      }
       return Status::InvalidInput(model->definition.header_location.ToString() + ": " + model->name() +
                                   " has disable_restatement true: its data cannot be restated");
     }
@@ -145,15 +151,19 @@ Result<Restatement> PlanRestatement(const Project& project, const RestateOptions
 }
 
 // Removes the restated intervals and marks the whole models for rebuilding. A
-// unique-key model's rows are not tied to intervals, so re-merging some of them would
-// keep rows that should go: its table is dropped and every interval runs again.
+// unique-key or SCD type 2 model's rows are not tied to intervals, so re-merging some of
+// them would keep rows that should go: its table is dropped and every interval runs
+// again (an SCD model's history restarts; its kind refuses this unless
+// disable_restatement is false).
 Status ApplyRestatement(const Project& project, StateStore& state, const Plan& plan,
                         const Restatement& restatement, std::shared_ptr<DuckDatabase> warehouse,
                         ExecuteOptions* options) {
   for (const std::string& name : restatement.models) {
     const Model* model = project.Find(name);
     const SnapshotRecord& snapshot = plan.snapshots.at(name);
-    if (model->definition.kind == ModelKind::kIncrementalByUniqueKey) {
+    bool whole = model->definition.kind == ModelKind::kIncrementalByUniqueKey ||
+                 IsScdKind(model->definition.kind);
+    if (whole) {
       MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection,
                                DuckConnection::Connect(warehouse));
       MATERIA_RETURN_IF_ERROR(
@@ -161,7 +171,10 @@ Status ApplyRestatement(const Project& project, StateStore& state, const Plan& p
       IntervalSet everything;
       everything.Add({std::numeric_limits<TimestampMs>::min() / 2, std::numeric_limits<TimestampMs>::max() / 2});
       MATERIA_RETURN_IF_ERROR(state.RemoveIntervals(name, snapshot.version, everything));
-      options->plan_reasons.emplace(name, "restated (rebuilt whole: a unique-key model's rows are not kept per interval)");
+      options->plan_reasons.emplace(
+          name, IsScdKind(model->definition.kind)
+                    ? "restated (rebuilt whole: the history starts again from the source as it is now)"
+                    : "restated (rebuilt whole: a unique-key model's rows are not kept per interval)");
     } else if (IsIncrementalKind(model->definition.kind)) {
       MATERIA_RETURN_IF_ERROR(state.RemoveIntervals(name, snapshot.version, restatement.range));
       options->plan_reasons.emplace(name, "restated " + restatement.described);

@@ -251,6 +251,17 @@ Status WorkDecider::DecideTimeRanged(const Model& model, const SnapshotRecord& s
     TimestampMs from = StepBack(schedule.cron, last_end, model.definition.lookback + 1, schedule.start_ms);
     todo.Add({from, last_end});
   }
+  // allow_partials: a model that runs anyway also computes the interval that has not
+  // ended yet; it stays unrecorded, so a later run computes it again, complete.
+  if (model.definition.allow_partials && !todo.empty() && now_ms_ > schedule.due_end_ms &&
+      schedule.start_ms <= schedule.due_end_ms) {
+    Interval partial{schedule.due_end_ms, now_ms_};
+    todo.Add(partial);
+    work->partial_start_ms = schedule.due_end_ms;
+    IntervalSet described;
+    described.Add(partial);
+    work->reasons.push_back("partial interval " + DescribeIntervals(described) + " (allow_partials)");
+  }
   // A re-run replaces every recorded interval version it overlaps: widen it to cover
   // them whole, so that none is lost half-covered.
   for (int round = 0; round < 4; round++) {

@@ -34,6 +34,9 @@ struct ModelWork {
   std::vector<std::string> reasons;  // "not built yet", "source data changed: …", …
   IntervalSet intervals;             // time-ranged models: what to evaluate
   std::vector<Interval> batches;     // `intervals` cut by batch_size, oldest first
+  // allow_partials: where the interval that has not ended yet starts (0 = none is run).
+  // What is run from there is computed but not recorded as done.
+  TimestampMs partial_start_ms = 0;
   // Current versions of the inputs, as they will be recorded: whole-model inputs.
   std::map<std::string, std::string> input_versions;
   bool inputs_known = true;  // false when a parent needs work itself (check)

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/hash.h"
 #include "plan/snapshot.h"
 
 namespace materia {
@@ -162,9 +163,14 @@ class SnapshotIndex {
 // Decides the version of `target` (a model of the new project) given the environment's
 // previous snapshot, and records the change. `breaking_upstream` tells whether any
 // parent's change forces a rebuild.
+//
+// A forward-only model that changed keeps its table in prod: intervals already computed
+// stay, only new ones run the new code. (Elsewhere BuildPlan has given it a preview
+// fingerprint, hence a table of its own, computed from scratch.)
 Status DecideVersion(const SnapshotIndex& known, SqlAnalyzer& analyzer,
                      const std::optional<SnapshotRecord>& previous, bool breaking_upstream,
-                     SnapshotRecord* target, ModelChange* change) {
+                     bool forward_only, bool production, SnapshotRecord* target,
+                     ModelChange* change) {
   std::optional<SnapshotRecord> existing = known.Find(target->name, target->fingerprint);
   if (!previous) {
     change->type = ChangeType::kAdded;
@@ -186,8 +192,21 @@ Status DecideVersion(const SnapshotIndex& known, SqlAnalyzer& analyzer,
     change->category = breaking_upstream || star || !same_parents ? "breaking" : "non-breaking";
   }
   if (previous) change->old_version = previous->version;
+  bool forward = forward_only && (change->type == ChangeType::kDirectlyModified ||
+                                  change->type == ChangeType::kIndirectlyModified);
+  if (forward) change->category = "forward-only";
 
-  if (existing) {
+  if (change->type == ChangeType::kUnchanged) {
+    // The environment's own table for this snapshot (a forward-only change may have
+    // given another environment another table for the same fingerprint).
+    target->version = previous->version;
+    target->data_identity = previous->data_identity;
+    target->change_category = previous->change_category;
+  } else if (forward && production) {
+    target->version = previous->version;
+    target->data_identity = previous->data_identity;  // intervals already computed stay valid
+    target->change_category = "forward-only";
+  } else if (existing) {
     target->version = existing->version;
     target->data_identity = existing->data_identity;
     target->change_category = existing->change_category;
@@ -216,21 +235,55 @@ Result<Plan> BuildPlan(const Project& project, StateStore& state, const std::str
   plan.snapshots = ComputeSnapshots(project);
   MATERIA_ASSIGN_OR_RETURN(SnapshotIndex known, SnapshotIndex::Load(state));
   std::set<std::string> breaking;  // models whose change forces children to rebuild
+  std::set<std::string> previews;  // models whose fingerprint is a preview's, or chains one
+  bool production = environment == "prod";
+  std::optional<EnvironmentRecord> production_environment;
+  if (!production) {
+    MATERIA_ASSIGN_OR_RETURN(production_environment, state.GetEnvironment("prod"));
+  }
   for (const Model& model : project.models) {
     SnapshotRecord& target = plan.snapshots.at(model.name());
+    bool chains_preview = false;
+    for (const std::string& parent : model.parents) chains_preview |= previews.count(parent) > 0;
+    if (chains_preview) {
+      ChainFingerprint(model, plan.snapshots, &target);
+      previews.insert(model.name());
+    }
     std::optional<SnapshotRecord> previous;
     if (plan.previous) {
       auto found = plan.previous->snapshots.find(model.name());
       if (found != plan.previous->snapshots.end()) {
         previous = known.Find(model.name(), found->second.fingerprint);
+        if (previous) previous->version = found->second.version;  // the environment's table
       }
     }
     bool breaking_upstream = false;
     for (const std::string& parent : model.parents) breaking_upstream |= breaking.count(parent) > 0;
     ModelChange change;
     change.name = model.name();
-    MATERIA_RETURN_IF_ERROR(DecideVersion(known, analyzer, previous, breaking_upstream, &target, &change));
-    if (change.type != ChangeType::kUnchanged && change.category != "non-breaking") {
+    // Outside prod, a forward-only model that prod does not run as it is now is computed
+    // on a preview table of its own: trying a change never writes into a table prod
+    // keeps, and prod adopting the change later never finds a dev table under its
+    // fingerprint (nor do its children).
+    if (!production && model.definition.forward_only) {
+      bool prod_uses = false;
+      if (production_environment) {
+        auto used = production_environment->snapshots.find(model.name());
+        prod_uses = used != production_environment->snapshots.end() &&
+                    used->second.fingerprint == target.fingerprint;
+      }
+      if (!prod_uses) {
+        target.fingerprint = PreviewFingerprint(target.fingerprint);
+        previews.insert(model.name());
+      }
+    }
+    MATERIA_RETURN_IF_ERROR(DecideVersion(known, analyzer, previous, breaking_upstream,
+                                          model.definition.forward_only, production, &target, &change));
+    // Children of a forward-only change keep their tables in prod (the parent's rows
+    // change only from now on); elsewhere the parent's table is new, so are theirs.
+    bool keeps_children = change.category == "non-breaking" ||
+                          (change.category == "forward-only" && production);
+    if (change.type != ChangeType::kUnchanged && !keeps_children) {
       breaking.insert(model.name());
     }
     plan.changes.push_back(std::move(change));

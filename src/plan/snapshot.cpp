@@ -22,7 +22,15 @@ std::string PropertiesHash(const Model& model) {
   if (IsIncrementalKind(definition.kind)) {
     hasher.Add("cron").Add(definition.cron);  // intervals follow the cron
   }
-  if (definition.kind == ModelKind::kIncrementalByUniqueKey) {
+  if (IsScdKind(definition.kind)) {
+    hasher.Add("scd").Add(definition.valid_from_name).Add(definition.valid_to_name);
+    hasher.Add(definition.updated_at_name).Add(definition.time_data_type);
+    hasher.Add(definition.invalidate_hard_deletes ? "invalidate" : "keep");
+    hasher.Add(definition.updated_at_as_valid_from ? "updated_at" : "");
+    hasher.Add(definition.execution_time_as_valid_from ? "execution_time" : "");
+    for (const std::string& column : definition.scd_columns) hasher.Add(column);
+  }
+  if (definition.kind == ModelKind::kIncrementalByUniqueKey || IsScdKind(definition.kind)) {
     hasher.Add("unique_key");
     for (const std::string& column : definition.unique_key) hasher.Add(column);
     hasher.Add("when_matched").Add(definition.when_matched);
@@ -88,23 +96,30 @@ std::map<std::string, SnapshotRecord> ComputeSnapshots(const Project& project) {
   });
   std::map<std::string, SnapshotRecord> snapshots;
   for (size_t i = 0; i < project.models.size(); i++) {  // parents first
-    const Model& model = project.models[i];
-    SnapshotRecord& record = records[i];
-    Hasher hasher;
-    hasher.Add(record.data_hash);
-    JsonWriter parents;
-    parents.BeginArray();
-    for (const std::string& parent : model.parents) {
-      const std::string& fingerprint = snapshots.at(parent).fingerprint;
-      hasher.Add(parent).Add(fingerprint);
-      parents.BeginObject().Key("name").String(parent).Key("fingerprint").String(fingerprint).EndObject();
-    }
-    parents.EndArray();
-    record.fingerprint = hasher.Sha256().substr(0, 32);
-    record.parents_json = parents.Take();
-    snapshots.emplace(record.name, std::move(record));
+    ChainFingerprint(project.models[i], snapshots, &records[i]);
+    snapshots.emplace(records[i].name, std::move(records[i]));
   }
   return snapshots;
+}
+
+void ChainFingerprint(const Model& model, const std::map<std::string, SnapshotRecord>& snapshots,
+                      SnapshotRecord* record) {
+  Hasher hasher;
+  hasher.Add(record->data_hash);
+  JsonWriter parents;
+  parents.BeginArray();
+  for (const std::string& parent : model.parents) {
+    const std::string& fingerprint = snapshots.at(parent).fingerprint;
+    hasher.Add(parent).Add(fingerprint);
+    parents.BeginObject().Key("name").String(parent).Key("fingerprint").String(fingerprint).EndObject();
+  }
+  parents.EndArray();
+  record->fingerprint = hasher.Sha256().substr(0, 32);
+  record->parents_json = parents.Take();
+}
+
+std::string PreviewFingerprint(const std::string& fingerprint) {
+  return Hasher().Add(fingerprint).Add("preview").Sha256().substr(0, 32);
 }
 
 std::pair<std::string, std::string> SplitModelName(const std::string& name) {

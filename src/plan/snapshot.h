@@ -22,6 +22,16 @@ constexpr size_t kVersionLength = 12;  // hex characters of a version in table n
 // the planner to decide.
 std::map<std::string, SnapshotRecord> ComputeSnapshots(const Project& project);
 
+// Sets `record`'s fingerprint (and parents_json) from its data hash and the fingerprints
+// of `model`'s parents in `snapshots`.
+void ChainFingerprint(const Model& model, const std::map<std::string, SnapshotRecord>& snapshots,
+                      SnapshotRecord* record);
+
+// The fingerprint a forward-only change gets outside prod, where it is computed on a
+// table of its own: it differs from prod's, so that neither it nor its children share a
+// table with prod.
+std::string PreviewFingerprint(const std::string& fingerprint);
+
 // "materia__raw"
 std::string PhysicalSchema(const std::string& schema);
 // "raw__psd_alldata__0123456789ab"

@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "db/duckdb.h"
+#include "project/model_parser.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -43,7 +44,7 @@ constexpr std::string_view kGatewayKeys[] = {
 // SQLMesh's model_defaults keys that Materia accepts and does not use yet.
 constexpr std::string_view kKeptModelDefaults[] = {
     "owner", "cron_tz", "storage_format", "table_format", "physical_properties",
-    "virtual_properties", "session_properties", "audits", "optimize_query", "allow_partials",
+    "virtual_properties", "session_properties", "optimize_query", "allow_partials",
     "enabled", "interval_unit", "formatting", "validate_query", "on_destructive_change",
     "on_additive_change", "batch_concurrency"};
 
@@ -86,6 +87,7 @@ class ConfigReader {
   Status ReadConnection(const std::string& what, const YAML::Node& node, std::string* type,
                         std::string* database) const;
   Status ReadModelDefaults(const YAML::Node& node, ProjectConfig* config) const;
+  Status ReadDefaultAudits(const YAML::Node& node, ProjectConfig* config) const;
   Status ReadDuration(const std::string& key, const YAML::Node& node, Duration* duration) const;
   Status ReadVariables(const YAML::Node& node, ProjectConfig* config) const;
   Status RenderVariable(const YAML::Node& node, int depth, std::string* literal,
@@ -221,11 +223,32 @@ Status ConfigReader::ReadModelDefaults(const YAML::Node& node, ProjectConfig* co
     if (target != nullptr) {
       MATERIA_ASSIGN_OR_RETURN(std::string text, Text(entry->second, key));
       if (!text.empty()) *target = text;  // an empty value keeps the default
+    } else if (key == "audits") {
+      MATERIA_RETURN_IF_ERROR(ReadDefaultAudits(entry->second, config));
     } else if (Contains(kUnsupportedModelDefaults, key)) {
       return Error(key_mark, "model_defaults key '" + key + "' is not supported yet");
     } else if (!Contains(kKeptModelDefaults, key)) {
       return Error(key_mark, "unknown key '" + key + "' in model_defaults");
     }
+  }
+  return Status::Ok();
+}
+
+// model_defaults: audits: a list of audit calls as a MODEL header writes them:
+//   audits: ["not_null(columns := (id))", assert_positive]
+Status ConfigReader::ReadDefaultAudits(const YAML::Node& node, ProjectConfig* config) const {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsSequence()) {
+    return Error(node.Mark(), "model_defaults audits must be a list, e.g. audits: [\"not_null(columns := (id))\"]");
+  }
+  for (const YAML::Node& item : node) {
+    MATERIA_ASSIGN_OR_RETURN(std::string text, Text(item, "an audit"));
+    const YAML::Mark mark = item.Mark();
+    // Quoted scalars start one column after their mark.
+    int column = mark.column + 1 + (item.Tag() == "!" ? 1 : 0);
+    SourceLocation start{file_name_, mark.line + 1, column};
+    MATERIA_ASSIGN_OR_RETURN(AuditCall call, ParseAuditCall(text, start));
+    config->default_audits.push_back(std::move(call));
   }
   return Status::Ok();
 }

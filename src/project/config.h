@@ -46,9 +46,11 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/duration.h"
 #include "base/status.h"
+#include "project/model.h"
 
 namespace materia {
 
@@ -76,6 +78,8 @@ struct ProjectConfig {
   // environment_ttl and snapshot_ttl, both "in 1 week" by default).
   Duration environment_ttl{1, DurationUnit::kWeek};
   Duration snapshot_ttl{1, DurationUnit::kWeek};
+  // model_defaults' audits: every model runs them, before its own.
+  std::vector<AuditCall> default_audits;
 
   const GatewayConfig& gateway() const { return gateways.at(default_gateway); }
 };

@@ -21,12 +21,21 @@ const char* ModelKindName(ModelKind kind) {
       return "INCREMENTAL_BY_TIME_RANGE";
     case ModelKind::kIncrementalByUniqueKey:
       return "INCREMENTAL_BY_UNIQUE_KEY";
+    case ModelKind::kScdType2ByTime:
+      return "SCD_TYPE_2_BY_TIME";
+    case ModelKind::kScdType2ByColumn:
+      return "SCD_TYPE_2_BY_COLUMN";
   }
   return "UNKNOWN";
 }
 
 bool IsIncrementalKind(ModelKind kind) {
-  return kind == ModelKind::kIncrementalByTimeRange || kind == ModelKind::kIncrementalByUniqueKey;
+  return kind == ModelKind::kIncrementalByTimeRange || kind == ModelKind::kIncrementalByUniqueKey ||
+         IsScdKind(kind);
+}
+
+bool IsScdKind(ModelKind kind) {
+  return kind == ModelKind::kScdType2ByTime || kind == ModelKind::kScdType2ByColumn;
 }
 
 }  // namespace materia

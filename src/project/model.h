@@ -26,13 +26,20 @@ enum class ModelKind {
   kSeed,
   kIncrementalByTimeRange,
   kIncrementalByUniqueKey,
+  kScdType2ByTime,    // also written SCD_TYPE_2
+  kScdType2ByColumn,
 };
 
-// "VIEW", "FULL", "SEED", "INCREMENTAL_BY_TIME_RANGE", "INCREMENTAL_BY_UNIQUE_KEY"
+// "VIEW", "FULL", "SEED", "INCREMENTAL_BY_TIME_RANGE", "INCREMENTAL_BY_UNIQUE_KEY",
+// "SCD_TYPE_2_BY_TIME", "SCD_TYPE_2_BY_COLUMN"
 const char* ModelKindName(ModelKind kind);
 
-// True for the kinds whose data grows by intervals (cron, start, batch_size, lookback).
+// True for the kinds whose data grows by intervals (cron, start, batch_size, lookback):
+// time ranges, unique keys and both SCD type 2 kinds.
 bool IsIncrementalKind(ModelKind kind);
+
+// True for SCD_TYPE_2_BY_TIME and SCD_TYPE_2_BY_COLUMN.
+bool IsScdKind(ModelKind kind);
 
 // One argument of an audit call: `columns := (id, name)`, `threshold := 10`.
 struct AuditArgument {
@@ -67,6 +74,23 @@ struct ModelDefinition {
   int batch_size = 0;              // intervals per batch; 0 = all at once
   int lookback = 0;                // extra intervals re-run before the due ones
   bool disable_restatement = false;  // incremental kinds: `plan --restate-model` refuses it
+  // Incremental kinds: a change of code keeps the table and its intervals; only intervals
+  // run from now on use the new query, and the table's columns follow it (ALTER TABLE).
+  bool forward_only = false;
+  // What a forward-only change may do to the table's columns: "allow", "warn", "error"
+  // (refuse) or "ignore" (leave the column as it is). Dropping or retyping a column is
+  // destructive; adding one is additive.
+  std::string on_destructive_change = "error";
+  std::string on_additive_change = "allow";
+  // SCD type 2 kinds: the history columns the table gets, and how rows are compared.
+  std::string valid_from_name = "valid_from";
+  std::string valid_to_name = "valid_to";
+  std::string updated_at_name = "updated_at";   // BY_TIME: when the source row last changed
+  std::vector<std::string> scd_columns;         // BY_COLUMN: columns compared; {"*"} = all
+  bool invalidate_hard_deletes = true;  // a key gone from the source closes its current row
+  bool updated_at_as_valid_from = false;       // BY_TIME: first load starts at updated_at
+  bool execution_time_as_valid_from = false;   // BY_COLUMN: first load starts at the run
+  std::string time_data_type = "TIMESTAMP";    // type of valid_from / valid_to
   std::string seed_path;           // SEED: path of the CSV, relative to the model file
   std::map<std::string, std::string> seed_csv_settings;  // SEED: csv_settings (raw values)
   // Every kind property as written, lower-cased key -> raw text, including those kept
@@ -74,6 +98,9 @@ struct ModelDefinition {
   std::map<std::string, std::string> kind_properties;
 
   bool enabled = true;  // `enabled false`: the file is read and checked, the model left out
+  // Incremental kinds: also run the interval that has not ended yet (up to now). It is
+  // re-run on every run until it is complete; only complete intervals are recorded.
+  bool allow_partials = false;
 
   // Scheduling. Empty = take model_defaults from config.yaml.
   std::string cron;

@@ -1,5 +1,6 @@
 #include "project/model_parser.h"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <set>
@@ -20,7 +21,7 @@ constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 constexpr std::string_view kKeptProperties[] = {
     "partitioned_by", "clustered_by", "storage_format", "table_format", "physical_properties",
     "virtual_properties", "session_properties", "table_properties", "stamp", "interval_unit",
-    "allow_partials", "forward_only", "disable_restatement", "gateway", "signals",
+    "disable_restatement", "gateway", "signals",
     "references", "physical_version", "optimize_query", "validate_query", "formatting",
     "ignored_rules", "on_destructive_change", "on_additive_change", "columns", "cron_tz",
     "retention", "project"};
@@ -28,7 +29,7 @@ constexpr std::string_view kKeptProperties[] = {
 // SQLMesh kinds that Materia does not run yet.
 constexpr std::string_view kUnsupportedKinds[] = {
     "INCREMENTAL_BY_PARTITION", "INCREMENTAL_UNMANAGED",
-    "SCD_TYPE_2", "SCD_TYPE_2_BY_TIME", "SCD_TYPE_2_BY_COLUMN", "EMBEDDED", "EXTERNAL",
+    "EMBEDDED", "EXTERNAL",
     "MANAGED", "CUSTOM", "VIEW_MATERIALIZED"};
 
 constexpr std::string_view kSeedProperties[] = {
@@ -41,6 +42,13 @@ constexpr std::string_view kTimeRangeProperties[] = {
     "time_column", "batch_size", "batch_concurrency", "lookback", "forward_only",
     "disable_restatement", "on_destructive_change", "on_additive_change",
     "auto_restatement_cron", "auto_restatement_intervals", "partition_by_time_column"};
+
+constexpr std::string_view kScdProperties[] = {
+    "unique_key", "valid_from_name", "valid_to_name", "invalidate_hard_deletes",
+    "time_data_type", "forward_only", "disable_restatement", "on_destructive_change",
+    "on_additive_change", "batch_concurrency"};
+constexpr std::string_view kScdByTimeProperties[] = {"updated_at_name", "updated_at_as_valid_from"};
+constexpr std::string_view kScdByColumnProperties[] = {"columns", "execution_time_as_valid_from"};
 
 template <size_t N>
 bool Contains(const std::string_view (&names)[N], std::string_view name) {
@@ -71,6 +79,8 @@ class ModelParser {
   }
 
   Result<ModelDefinition> Parse();
+  // The tokens (all but the end) as the value of `audits`: one call.
+  Result<AuditCall> ParseOneAudit();
 
  private:
   using Handler = Status (ModelParser::*)(const std::string& key, Span value);
@@ -95,6 +105,9 @@ class ModelParser {
   Status ParseColumnDescriptions(const std::string& key, Span value);
   Status KeepProperty(const std::string& key, Span value);
   Status ParseEnabled(const std::string& key, Span value);
+  Status ParseFlag(const std::string& key, Span value);
+  Result<std::string> ParseChangePolicy(const std::string& key, Span value) const;
+  Status CheckModel() const;
   Result<bool> ParseBoolean(const std::string& key, Span value) const;
 
   Result<std::vector<Span>> SplitItems(Span inner) const;
@@ -246,6 +259,8 @@ ModelParser::Handler ModelParser::FindHandler(const std::string& key) const {
       {"audits", &ModelParser::ParseAudits},
       {"column_descriptions", &ModelParser::ParseColumnDescriptions},
       {"enabled", &ModelParser::ParseEnabled},
+      {"allow_partials", &ModelParser::ParseFlag},
+      {"forward_only", &ModelParser::ParseFlag},
   };
   for (const auto& [name, handler] : kHandlers) {
     if (name == key) return handler;
@@ -394,6 +409,35 @@ Status ModelParser::ParseEnabled(const std::string& key, Span value) {
   return Status::Ok();
 }
 
+// A model-level boolean: allow_partials, forward_only (also a kind property).
+Status ModelParser::ParseFlag(const std::string& key, Span value) {
+  MATERIA_ASSIGN_OR_RETURN(bool flag, ParseBoolean(key, value));
+  (key == "allow_partials" ? model_.allow_partials : model_.forward_only) = flag;
+  return Status::Ok();
+}
+
+Result<std::string> ModelParser::ParseChangePolicy(const std::string& key, Span value) const {
+  std::string text = ToLower(ScalarText(value));
+  bool additive = key == "on_additive_change";
+  if (text == "error" || text == "warn" || text == "allow" || (!additive && text == "ignore")) {
+    return text;
+  }
+  return Error(tokens_[value.begin], key + " must be " +
+                                         (additive ? "allow, warn or error" : "allow, warn, error or ignore") +
+                                         ", got '" + RawText(value) + "'");
+}
+
+// Checks that need the whole header: properties that only some kinds have. (allow_partials
+// is accepted on every kind, as SQLMesh does; it only changes incremental ones.)
+Status ModelParser::CheckModel() const {
+  if (model_.forward_only && !IsIncrementalKind(model_.kind) && model_.properties.count("forward_only")) {
+    return ErrorAt(model_.property_locations.at("forward_only"),
+                   std::string("forward_only applies to incremental kinds, not to kind ") +
+                       ModelKindName(model_.kind));
+  }
+  return Status::Ok();
+}
+
 Status ModelParser::ParseKind(const std::string& key, Span value) {
   const Token& name = tokens_[value.begin];
   if (name.type != TokenType::kWord) {
@@ -410,10 +454,20 @@ Status ModelParser::ParseKind(const std::string& key, Span value) {
     model_.kind = ModelKind::kIncrementalByTimeRange;
   else if (upper == "INCREMENTAL_BY_UNIQUE_KEY")
     model_.kind = ModelKind::kIncrementalByUniqueKey;
+  else if (upper == "SCD_TYPE_2_BY_TIME" || upper == "SCD_TYPE_2")
+    model_.kind = ModelKind::kScdType2ByTime;
+  else if (upper == "SCD_TYPE_2_BY_COLUMN")
+    model_.kind = ModelKind::kScdType2ByColumn;
   else if (Contains(kUnsupportedKinds, upper)) {
     return Error(name, "kind '" + std::string(name.text) + "' is not supported yet");
   } else {
     return Error(name, "unknown kind '" + std::string(name.text) + "'");
+  }
+  if (IsScdKind(model_.kind)) {
+    // History cannot be computed again: SCD tables keep their rows across code changes
+    // and refuse restatement unless told otherwise.
+    model_.forward_only = true;
+    model_.disable_restatement = true;
   }
   size_t next = value.begin + 1;
   if (next < value.end) {
@@ -438,7 +492,10 @@ Status ModelParser::ParseKindProperty(Span item) {
   bool belongs =
       (model_.kind == ModelKind::kSeed && Contains(kSeedProperties, key)) ||
       (model_.kind == ModelKind::kIncrementalByTimeRange && Contains(kTimeRangeProperties, key)) ||
-      (model_.kind == ModelKind::kIncrementalByUniqueKey && Contains(kUniqueKeyProperties, key));
+      (model_.kind == ModelKind::kIncrementalByUniqueKey && Contains(kUniqueKeyProperties, key)) ||
+      (IsScdKind(model_.kind) && Contains(kScdProperties, key)) ||
+      (model_.kind == ModelKind::kScdType2ByTime && Contains(kScdByTimeProperties, key)) ||
+      (model_.kind == ModelKind::kScdType2ByColumn && Contains(kScdByColumnProperties, key));
   if (!belongs) {
     return Error(name,
                  "property '" + key + "' does not belong to kind " + ModelKindName(model_.kind));
@@ -467,6 +524,37 @@ Status ModelParser::ApplyKindProperty(const std::string& key, Span value) {
     }
   } else if (key == "disable_restatement") {
     MATERIA_ASSIGN_OR_RETURN(model_.disable_restatement, ParseBoolean(key, value));
+  } else if (key == "forward_only") {
+    MATERIA_ASSIGN_OR_RETURN(model_.forward_only, ParseBoolean(key, value));
+  } else if (key == "on_destructive_change") {
+    MATERIA_ASSIGN_OR_RETURN(model_.on_destructive_change, ParseChangePolicy(key, value));
+  } else if (key == "on_additive_change") {
+    MATERIA_ASSIGN_OR_RETURN(model_.on_additive_change, ParseChangePolicy(key, value));
+  } else if (key == "invalidate_hard_deletes") {
+    MATERIA_ASSIGN_OR_RETURN(model_.invalidate_hard_deletes, ParseBoolean(key, value));
+  } else if (key == "updated_at_as_valid_from") {
+    MATERIA_ASSIGN_OR_RETURN(model_.updated_at_as_valid_from, ParseBoolean(key, value));
+  } else if (key == "execution_time_as_valid_from") {
+    MATERIA_ASSIGN_OR_RETURN(model_.execution_time_as_valid_from, ParseBoolean(key, value));
+  } else if (key == "valid_from_name" || key == "valid_to_name" || key == "updated_at_name") {
+    const Token& first = tokens_[value.begin];
+    bool single = value.end == value.begin + 1 &&
+                  (first.type == TokenType::kWord || first.type == TokenType::kQuotedIdentifier ||
+                   first.type == TokenType::kString);
+    if (!single) return Error(first, key + " takes one column name, got '" + RawText(value) + "'");
+    std::string name = ScalarText(value);
+    (key == "valid_from_name" ? model_.valid_from_name
+     : key == "valid_to_name" ? model_.valid_to_name
+                              : model_.updated_at_name) = name;
+  } else if (key == "time_data_type") {
+    model_.time_data_type = RawText(value);
+  } else if (key == "columns") {
+    MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, ListOrSingle(value));
+    for (const Span& part : parts) model_.scd_columns.push_back(ScalarText(part));
+    if (model_.scd_columns.size() > 1 &&
+        std::find(model_.scd_columns.begin(), model_.scd_columns.end(), "*") != model_.scd_columns.end()) {
+      return Error(tokens_[value.begin], "columns takes * alone or a list of columns, not both");
+    }
   } else if (key == "unique_key") {
     MATERIA_ASSIGN_OR_RETURN(std::vector<Span> parts, ListOrSingle(value));
     for (const Span& part : parts) model_.unique_key.push_back(RawText(part));
@@ -506,6 +594,20 @@ Status ModelParser::CheckKindComplete(const Token& kind_token) {
   }
   if (model_.kind == ModelKind::kSeed && model_.seed_path.empty()) {
     return Error(kind_token, "kind SEED needs a path, e.g. kind SEED (path '../seeds/x.csv')");
+  }
+  if (IsScdKind(model_.kind) && model_.unique_key.empty()) {
+    return Error(kind_token, std::string("kind ") + ModelKindName(model_.kind) +
+                                 " needs a unique_key, e.g. kind " + ModelKindName(model_.kind) +
+                                 " (unique_key id" +
+                                 (model_.kind == ModelKind::kScdType2ByColumn ? ", columns [name, price])" : ")"));
+  }
+  if (model_.kind == ModelKind::kScdType2ByColumn && model_.scd_columns.empty()) {
+    return Error(kind_token,
+                 "kind SCD_TYPE_2_BY_COLUMN needs the columns to compare, e.g. columns [name, price] "
+                 "or columns *");
+  }
+  if (IsScdKind(model_.kind) && ToLower(model_.valid_from_name) == ToLower(model_.valid_to_name)) {
+    return Error(kind_token, "valid_from_name and valid_to_name must differ");
   }
   return Status::Ok();
 }
@@ -598,8 +700,18 @@ Status ModelParser::AssignStatements(const std::vector<Span>& statements) {
   return Status::Ok();
 }
 
+Result<AuditCall> ModelParser::ParseOneAudit() {
+  Span all{0, tokens_.size() - 1};  // the last token is the end
+  if (all.empty()) return Error(tokens_[0], "an audit is a name with optional arguments, e.g. not_null(columns := (id, name))");
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Span> items, SplitItems(all));
+  if (items.size() != 1) return Error(tokens_[items[1].begin], "one audit per entry");
+  MATERIA_RETURN_IF_ERROR(ParseAudits("audits", all));
+  return model_.audits.front();
+}
+
 Result<ModelDefinition> ModelParser::Parse() {
   MATERIA_RETURN_IF_ERROR(ParseHeader());
+  MATERIA_RETURN_IF_ERROR(CheckModel());
   MATERIA_RETURN_IF_ERROR(ParseStatements());
   return std::move(model_);
 }
@@ -620,6 +732,13 @@ Result<ModelDefinition> ParseModelFile(const std::string& path, const std::strin
   MATERIA_ASSIGN_OR_RETURN(std::vector<size_t> partners, MatchBrackets(path, tokens));
   ModelParser parser(path, text, std::move(tokens), std::move(partners));
   return parser.Parse();
+}
+
+Result<AuditCall> ParseAuditCall(std::string_view text, const SourceLocation& start) {
+  MATERIA_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text, start));
+  MATERIA_ASSIGN_OR_RETURN(std::vector<size_t> partners, MatchBrackets(start.file, tokens));
+  ModelParser parser(start.file, text, std::move(tokens), std::move(partners));
+  return parser.ParseOneAudit();
 }
 
 }  // namespace materia

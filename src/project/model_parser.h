@@ -47,6 +47,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "project/model.h"
@@ -55,5 +56,10 @@ namespace materia {
 
 // `path` is used in messages and stored in the definition; `content` is the file.
 Result<ModelDefinition> ParseModelFile(const std::string& path, const std::string& content);
+
+// Parses one audit call written as in a MODEL header's `audits (...)`, e.g.
+// "not_null(columns := (id))" from config.yaml's model_defaults; `start` is where the
+// text begins in its file, for messages.
+Result<AuditCall> ParseAuditCall(std::string_view text, const SourceLocation& start);
 
 }  // namespace materia

@@ -306,7 +306,10 @@ Result<Project> LoadProject(const std::string& project_dir, const LoadOptions& o
   // files were not there (a model reading one reads an external table).
   std::erase_if(models, [](const Model& model) { return !model.definition.enabled; });
   MATERIA_RETURN_IF_ERROR(LoadAudits(project.config, &project.audits));
+  const std::vector<AuditCall>& defaults = project.config.default_audits;
   for (Model& model : models) {
+    // model_defaults' audits apply to every model, before its own.
+    model.definition.audits.insert(model.definition.audits.begin(), defaults.begin(), defaults.end());
     MATERIA_ASSIGN_OR_RETURN(model.audits, ResolveAudits(model.definition, project.audits));
   }
   // Writing the cache overlaps ordering the DAG. Best effort: a read-only project

@@ -3,10 +3,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include "base/hash.h"
 #include "base/text.h"
 #include "plan/snapshot.h"
+#include "project/sql_lexer.h"
 #include "run/audit.h"
 
 namespace materia {
@@ -163,22 +165,68 @@ Result<EvaluationResult> EvaluateWhole(const EvaluationContext& context, const M
   return result;
 }
 
-// The statement that creates a time-ranged model's table before its first interval:
+// The history columns an SCD type 2 table adds to its query's: ", valid_from T, valid_to T"
+// in a column list, or as NULL-valued expressions for a SELECT.
+std::string ScdColumns(const ModelDefinition& definition, bool as_select) {
+  if (!IsScdKind(definition.kind)) return "";
+  const std::string& type = definition.time_data_type;
+  std::string text;
+  for (const std::string* name : {&definition.valid_from_name, &definition.valid_to_name}) {
+    text += as_select ? ", CAST(NULL AS " + type + ") AS " + QuoteIdentifier(*name)
+                      : ", " + QuoteIdentifier(*name) + " " + type;
+  }
+  return text;
+}
+
+// The statement that creates an incremental model's table before its first interval:
 // from the declared `columns (...)` when there are some, else from the query's shape.
-// A query that reads its own table needs the declared columns.
+// A query that reads its own table needs the declared columns. SCD tables get their
+// history columns after the query's.
 Result<std::string> CreateTimeRangedTable(const Model& model, const std::string& table,
                                           const std::string& query) {
-  auto columns = model.definition.properties.find("columns");
-  if (columns != model.definition.properties.end()) {
-    return "CREATE TABLE IF NOT EXISTS " + table + " " + columns->second;
+  const ModelDefinition& definition = model.definition;
+  auto columns = definition.properties.find("columns");
+  if (columns != definition.properties.end()) {
+    std::string list = columns->second;
+    size_t close = list.rfind(')');
+    if (close != std::string::npos) list.insert(close, ScdColumns(definition, false));
+    return "CREATE TABLE IF NOT EXISTS " + table + " " + list;
   }
   if (model.reads_itself) {
     return Status::InvalidInput(
         "the model reads its own table (@this_model): declare its columns in the MODEL "
         "header, e.g. columns (day DATE, n INTEGER), so the table exists before the first run");
   }
-  return "CREATE TABLE IF NOT EXISTS " + table + " AS SELECT * FROM (" + query +
-         ") AS materia_source LIMIT 0";
+  return "CREATE TABLE IF NOT EXISTS " + table + " AS SELECT *" + ScdColumns(definition, true) +
+         " FROM (" + query + ") AS materia_source LIMIT 0";
+}
+
+// The statement that fails when `temporary` holds a unique key twice (which row would
+// win is otherwise arbitrary); the message names the key.
+std::string DuplicateKeyCheck(const ModelDefinition& definition, const std::string& temporary) {
+  std::string keys;
+  std::string key_text;
+  for (const std::string& column : definition.unique_key) {
+    keys += (keys.empty() ? "" : ", ") + column;
+    // The message's key text only; duplicates are found on the columns themselves.
+    key_text += std::string(key_text.empty() ? "" : " || ', ' || ") + "coalesce(CAST(" + column +
+                " AS VARCHAR), 'NULL')";
+  }
+  return "SELECT error('the query returned ' || n || ' rows with unique_key (' || " +
+         QuoteLiteral(keys) + " || ') = (' || " + key_text +
+         " || '): each key must appear once per batch') FROM (SELECT " + keys +
+         ", count(*) AS n FROM " + temporary + " GROUP BY " + keys + " HAVING count(*) > 1 LIMIT 1)";
+}
+
+// "t.k IS NOT DISTINCT FROM s.k AND ..." over the unique key.
+std::string KeyMatch(const ModelDefinition& definition, const std::string& left,
+                     const std::string& right) {
+  std::string match;
+  for (const std::string& column : definition.unique_key) {
+    match += (match.empty() ? "" : " AND ") + left + "." + column + " IS NOT DISTINCT FROM " +
+             right + "." + column;
+  }
+  return match;
 }
 
 // An upsert of `query`'s rows into `table` on the model's unique key: the rows land in
@@ -188,37 +236,188 @@ Result<std::string> CreateTimeRangedTable(const Model& model, const std::string&
 // target is `target` and the new row `source`, as in SQLMesh.
 std::vector<std::string> UpsertStatements(const ModelDefinition& definition, const std::string& table,
                                           const std::string& query) {
-  std::string keys;
-  std::string key_text;
-  std::string match;
-  for (const std::string& column : definition.unique_key) {
-    keys += (keys.empty() ? "" : ", ") + column;
-    // The message's key text only; duplicates are found on the columns themselves.
-    key_text += std::string(key_text.empty() ? "" : " || ', ' || ") + "coalesce(CAST(" + column +
-                " AS VARCHAR), 'NULL')";
-    match += (match.empty() ? "" : " AND ") + std::string("target.") + column +
-             " IS NOT DISTINCT FROM source." + column;
-  }
-  std::string keys_literal = QuoteLiteral(keys);
+  std::string match = KeyMatch(definition, "target", "source");
   if (!definition.merge_filter.empty()) match += " AND (" + definition.merge_filter + ")";
   std::string when_matched = definition.when_matched.empty() ? "WHEN MATCHED THEN UPDATE BY NAME"
                                                              : definition.when_matched;
   return {
       "CREATE OR REPLACE TEMPORARY TABLE materia_upsert AS " + query,
-      "SELECT error('the query returned ' || n || ' rows with unique_key (' || " + keys_literal +
-          " || ') = (' || " + key_text + " || '): each key must appear once per batch') FROM (SELECT " +
-          keys + ", count(*) AS n FROM materia_upsert GROUP BY " + keys + " HAVING count(*) > 1 LIMIT 1)",
+      DuplicateKeyCheck(definition, "materia_upsert"),
       "MERGE INTO " + table + " AS target USING materia_upsert AS source ON (" + match + ") " +
           when_matched + " WHEN NOT MATCHED THEN INSERT BY NAME",
       "DROP TABLE materia_upsert",
   };
 }
 
-// Evaluates one batch; returns false when a blocking audit rolled it back.
+// The SCD type 2 merge of `query` (the source as it is now, `source_columns` its
+// columns) into `table` at execution time `now_ms`, as SQLMesh defines it:
+//  - a key whose row changed (BY_TIME: a later updated_at; BY_COLUMN: a compared column
+//    differs) gets its current row closed (valid_to = updated_at, or the execution time)
+//    and a new current row;
+//  - with invalidate_hard_deletes, a current key missing from the source is closed at the
+//    execution time;
+//  - a new key starts at 1970-01-01 on the table's first load, later at its updated_at
+//    (BY_TIME) or the execution time (BY_COLUMN); a key that comes back after being
+//    closed starts at its updated_at but not before its last valid_to (BY_TIME), or at
+//    the execution time (BY_COLUMN).
+std::vector<std::string> ScdStatements(const ModelDefinition& definition, const std::string& table,
+                                       const std::string& query,
+                                       const std::vector<std::string>& source_columns,
+                                       TimestampMs now_ms) {
+  const std::string& type = definition.time_data_type;
+  std::string valid_from = QuoteIdentifier(definition.valid_from_name);
+  std::string valid_to = QuoteIdentifier(definition.valid_to_name);
+  std::string now = "CAST(TIMESTAMP '" + FormatTimestamp(now_ms) + "' AS " + type + ")";
+  std::string epoch = "CAST(TIMESTAMP '1970-01-01 00:00:00' AS " + type + ")";
+  bool by_time = definition.kind == ModelKind::kScdType2ByTime;
+  std::string updated_at = "CAST(s." + QuoteIdentifier(definition.updated_at_name) + " AS " + type + ")";
+
+  std::string changed;
+  std::string closed_at = now;
+  if (by_time) {
+    changed = updated_at + " > CAST(t." + QuoteIdentifier(definition.updated_at_name) + " AS " + type + ")";
+    closed_at = updated_at;
+  } else {
+    std::vector<std::string> compared = definition.scd_columns;
+    if (compared.size() == 1 && compared[0] == "*") {
+      compared.clear();
+      for (const std::string& column : source_columns) {
+        bool key = false;
+        for (const std::string& part : definition.unique_key) key |= ToLower(part) == ToLower(column);
+        if (!key) compared.push_back(QuoteIdentifier(column));
+      }
+    }
+    for (const std::string& column : compared) {
+      changed += (changed.empty() ? "" : " OR ") + std::string("s.") + column + " IS DISTINCT FROM t." + column;
+    }
+    if (changed.empty()) changed = "false";
+  }
+  std::string match = KeyMatch(definition, "t", "s");
+  std::string keys;
+  for (const std::string& column : definition.unique_key) keys += (keys.empty() ? "" : ", ") + column;
+
+  std::string first_load = "(SELECT count(*) = 0 FROM " + table + ")";
+  std::string starts;
+  if (by_time) {
+    starts = "CASE WHEN h.materia_last_to IS NOT NULL THEN greatest(" + updated_at +
+             ", h.materia_last_to)" +
+             (definition.updated_at_as_valid_from ? "" : " WHEN " + first_load + " THEN " + epoch) +
+             " ELSE " + updated_at + " END";
+  } else {
+    starts = definition.execution_time_as_valid_from
+                 ? now
+                 : "CASE WHEN h.materia_last_to IS NULL AND " + first_load + " THEN " + epoch +
+                       " ELSE " + now + " END";
+  }
+  std::vector<std::string> statements = {
+      "CREATE OR REPLACE TEMPORARY TABLE materia_scd AS " + query,
+      DuplicateKeyCheck(definition, "materia_scd"),
+      "UPDATE " + table + " AS t SET " + valid_to + " = " + closed_at +
+          " FROM materia_scd AS s WHERE t." + valid_to + " IS NULL AND " + match + " AND (" + changed + ")",
+  };
+  if (definition.invalidate_hard_deletes) {
+    statements.push_back("UPDATE " + table + " AS t SET " + valid_to + " = " + now + " WHERE t." +
+                         valid_to + " IS NULL AND NOT EXISTS (SELECT 1 FROM materia_scd AS s WHERE " +
+                         match + ")");
+  }
+  statements.push_back(
+      "INSERT INTO " + table + " BY NAME SELECT s.*, " + starts + " AS " + valid_from + ", CAST(NULL AS " +
+      type + ") AS " + valid_to + " FROM materia_scd AS s LEFT JOIN (SELECT " + keys + ", max(" + valid_to +
+      ") AS materia_last_to, count(*) FILTER (WHERE " + valid_to + " IS NULL) AS materia_current FROM " +
+      table + " GROUP BY ALL) AS h ON (" + KeyMatch(definition, "h", "s") +
+      ") WHERE coalesce(h.materia_current, 0) = 0");
+  statements.push_back("DROP TABLE materia_scd");
+  return statements;
+}
+
+// The columns and types of the rows `query` returns, without running it.
+Result<std::vector<std::pair<std::string, std::string>>> QueryColumns(DuckConnection& connection,
+                                                                      const std::string& query) {
+  MATERIA_ASSIGN_OR_RETURN(QueryResult shape,
+                           connection.Query("SELECT * FROM (" + query + ") AS materia_source LIMIT 0"));
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (size_t i = 0; i < shape.column_names.size(); i++) {
+    columns.emplace_back(shape.column_names[i], i < shape.column_types.size() ? shape.column_types[i] : "");
+  }
+  return columns;
+}
+
+// The columns of an incremental model's table, from its query's: SCD kinds add their
+// history columns.
+std::vector<std::pair<std::string, std::string>> WithHistory(
+    const ModelDefinition& definition, std::vector<std::pair<std::string, std::string>> columns) {
+  if (IsScdKind(definition.kind)) {
+    columns.emplace_back(definition.valid_from_name, ToUpper(definition.time_data_type));
+    columns.emplace_back(definition.valid_to_name, ToUpper(definition.time_data_type));
+  }
+  return columns;
+}
+
+// For a forward-only model whose table exists: the ALTER TABLE statements that give the
+// table the columns `wanted` (the new query's, plus SCD history columns), within what
+// on_additive_change / on_destructive_change allow. "warn" adds a line to `warnings`.
+Result<std::vector<std::string>> AlignColumns(DuckConnection& connection, const ModelDefinition& definition,
+                                              const std::string& model_name, const std::string& version,
+                                              const std::vector<std::pair<std::string, std::string>>& wanted,
+                                              std::vector<std::string>* warnings) {
+  auto [schema, name] = SplitModelName(model_name);
+  MATERIA_ASSIGN_OR_RETURN(
+      QueryResult existing,
+      connection.Query("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+                       "current_database() AND schema_name = " + QuoteLiteral(PhysicalSchema(schema)) +
+                       " AND table_name = " + QuoteLiteral(PhysicalTableName(schema, name, version)) +
+                       " ORDER BY column_index"));
+  std::vector<std::string> statements;
+  if (existing.rows.empty()) return statements;  // the first run creates the table
+  std::string table = QualifiedPhysicalTable(model_name, version);
+  std::map<std::string, std::pair<std::string, std::string>> have;  // lower-case -> (name, type)
+  for (const auto& row : existing.rows) {
+    if (row[0] && row[1]) have[ToLower(*row[0])] = {*row[0], *row[1]};
+  }
+  auto decide = [&](const std::string& policy, const std::string& change, const std::string& key,
+                    const std::string& statement) -> Status {
+    if (policy == "error") {
+      return Status::InvalidInput("forward-only change " + change + " (" + key +
+                                  " is error; set it to allow to change the table" +
+                                  (key == "on_destructive_change" ? ", or ignore to leave it" : "") + ")");
+    }
+    if (policy == "ignore") return Status::Ok();
+    if (policy == "warn") warnings->push_back("warning: forward-only change " + change);
+    statements.push_back(statement);
+    return Status::Ok();
+  };
+  std::set<std::string> wanted_names;
+  for (const auto& [column, type] : wanted) {
+    std::string key = ToLower(column);
+    wanted_names.insert(key);
+    auto found = have.find(key);
+    if (found == have.end()) {
+      MATERIA_RETURN_IF_ERROR(decide(definition.on_additive_change, "adds column " + column + " " + type,
+                                     "on_additive_change",
+                                     "ALTER TABLE " + table + " ADD COLUMN " + QuoteIdentifier(column) + " " + type));
+    } else if (found->second.second != type) {
+      MATERIA_RETURN_IF_ERROR(decide(definition.on_destructive_change,
+                                     "changes column " + column + " from " + found->second.second + " to " + type,
+                                     "on_destructive_change",
+                                     "ALTER TABLE " + table + " ALTER COLUMN " + QuoteIdentifier(column) +
+                                         " SET DATA TYPE " + type));
+    }
+  }
+  for (const auto& [key, column] : have) {
+    if (wanted_names.count(key)) continue;
+    MATERIA_RETURN_IF_ERROR(decide(definition.on_destructive_change, "drops column " + column.first,
+                                   "on_destructive_change",
+                                   "ALTER TABLE " + table + " DROP COLUMN " + QuoteIdentifier(column.first)));
+  }
+  return statements;
+}
+
+// Evaluates one batch; returns false when a blocking audit rolled it back. Only the
+// part of the batch before `work.partial_start_ms` (when set) is recorded as done.
 Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
-                           const SnapshotRecord& snapshot, Interval batch,
+                           const SnapshotRecord& snapshot, const ModelWork& work, Interval batch,
                            const std::map<std::string, std::string>& batch_inputs,
-                           std::vector<AuditOutcome>* audits) {
+                           std::vector<AuditOutcome>* audits, std::vector<std::string>* warnings) {
   const ModelDefinition& definition = model.definition;
   std::string table = QualifiedPhysicalTable(model.name(), snapshot.version);
   MacroContext macros = ExecutionMacros(context, model, snapshot, batch.start, batch.end);
@@ -226,11 +425,26 @@ Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
                            RenderForExecution(context, model, snapshot, batch.start, batch.end));
   MATERIA_ASSIGN_OR_RETURN(std::vector<std::string> statements,
                            RenderStatements(model, definition.pre_statements, definition.pre_statement_locations, macros));
+  std::vector<std::pair<std::string, std::string>> source_columns;
+  if (definition.forward_only || IsScdKind(definition.kind)) {
+    MATERIA_ASSIGN_OR_RETURN(source_columns, QueryColumns(*context.connection, query));
+  }
+  if (definition.forward_only) {
+    MATERIA_ASSIGN_OR_RETURN(auto alter, AlignColumns(*context.connection, definition, model.name(),
+                                                      snapshot.version, WithHistory(definition, source_columns),
+                                                      warnings));
+    statements.insert(statements.end(), alter.begin(), alter.end());
+  }
   MATERIA_ASSIGN_OR_RETURN(std::string create, CreateTimeRangedTable(model, table, query));
   statements.push_back(create);
   std::string written = table;  // what audits see
   if (definition.kind == ModelKind::kIncrementalByUniqueKey) {
     std::vector<std::string> merge = UpsertStatements(definition, table, query);
+    statements.insert(statements.end(), merge.begin(), merge.end());
+  } else if (IsScdKind(definition.kind)) {
+    std::vector<std::string> names;
+    for (const auto& column : source_columns) names.push_back(column.first);
+    std::vector<std::string> merge = ScdStatements(definition, table, query, names, context.now_ms);
     statements.insert(statements.end(), merge.begin(), merge.end());
   } else {
     std::string filter = TimeFilter(definition, batch);
@@ -245,12 +459,15 @@ Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
                            RunChecked(*context.connection, statements, kNoCount, nullptr,
                                       AuditCheck(context, model, written, macros, audits)));
   if (!committed) return false;
+  Interval complete = batch;
+  if (work.partial_start_ms > 0) complete.end = std::min(complete.end, work.partial_start_ms);
+  if (complete.start >= complete.end) return true;  // all of it partial: computed, not recorded
   EvaluationRecord record;
   record.name = snapshot.name;
   record.version = snapshot.version;
-  record.intervals.Add(batch);
+  record.intervals.Add(complete);
   record.interval_versions.push_back(
-      {snapshot.name, snapshot.version, batch,
+      {snapshot.name, snapshot.version, complete,
        ComputeDataVersion(snapshot.data_identity, batch_inputs), batch_inputs});
   MATERIA_RETURN_IF_ERROR(context.state->RecordEvaluation(record));
   return true;
@@ -259,14 +476,16 @@ Result<bool> EvaluateBatch(const EvaluationContext& context, const Model& model,
 Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, const Model& model,
                                             const SnapshotRecord& snapshot, const ModelWork& work) {
   std::vector<AuditOutcome> audits;
+  std::vector<std::string> warnings;
   for (size_t i = 0; i < work.batches.size(); i++) {
     MATERIA_ASSIGN_OR_RETURN(bool committed,
-                             EvaluateBatch(context, model, snapshot, work.batches[i],
-                                           work.batch_input_versions[i], &audits));
+                             EvaluateBatch(context, model, snapshot, work, work.batches[i],
+                                           work.batch_input_versions[i], &audits, &warnings));
     if (!committed) {  // earlier batches stay: they passed
       EvaluationResult blocked;
       blocked.blocked = true;
       blocked.audits = std::move(audits);
+      blocked.warnings = std::move(warnings);
       return blocked;
     }
   }
@@ -290,6 +509,7 @@ Result<EvaluationResult> EvaluateTimeRanged(const EvaluationContext& context, co
   std::map<std::string, std::string> inputs = work.input_versions;
   inputs["intervals"] = hasher.Sha256().substr(0, 32);
   EvaluationResult result{rows, ComputeDataVersion(snapshot.data_identity, inputs), std::move(audits)};
+  result.warnings = std::move(warnings);
   EvaluationRecord record;
   record.name = snapshot.name;
   record.version = snapshot.version;
@@ -352,6 +572,27 @@ Result<std::string> RenderForExecution(const EvaluationContext& context, const M
   }
   if (replacements.empty()) return rendered;  // nothing to point elsewhere
   return context.analyzer->RewriteTables(rendered, replacements);
+}
+
+Result<std::vector<std::string>> ForwardOnlyMigration(const EvaluationContext& context,
+                                                      const Model& model,
+                                                      const SnapshotRecord& snapshot,
+                                                      std::vector<std::string>* warnings) {
+  const ModelDefinition& definition = model.definition;
+  MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule,
+                           ScheduleOf(model, context.project->config, context.now_ms));
+  MATERIA_ASSIGN_OR_RETURN(std::string query,
+                           RenderForExecution(context, model, snapshot, schedule.start_ms,
+                                              schedule.start_ms));
+  auto migration = [&]() -> Result<std::vector<std::string>> {
+    MATERIA_ASSIGN_OR_RETURN(auto columns, QueryColumns(*context.connection, query));
+    return AlignColumns(*context.connection, definition, model.name(), snapshot.version,
+                        WithHistory(definition, columns), warnings);
+  }();
+  if (!migration.ok()) {
+    return Status::InvalidInput(definition.path + ": " + OneLine(migration.status().message()));
+  }
+  return migration;
 }
 
 Result<EvaluationResult> EvaluateModel(const EvaluationContext& context, const Model& model,

@@ -35,6 +35,8 @@ struct EvaluationResult {
   // A blocking audit failed: what it checked was rolled back and not recorded (an
   // incremental model keeps the batches before it); rows and data_version are unset.
   bool blocked = false;
+  // Lines the user should read though nothing failed: "warning: forward-only change …".
+  std::vector<std::string> warnings;
 };
 
 // Evaluates `work` for `model`. Errors are one line: "models/x.sql: Binder Error: …".
@@ -53,6 +55,15 @@ std::string TimeFilter(const ModelDefinition& definition, Interval interval);
 
 // The SELECT that reads a SEED model's CSV file, with its csv_settings.
 std::string SeedQuery(const Project& project, const Model& model);
+
+// A forward-only model that keeps its table through a change of code: the ALTER TABLE
+// statements that give the table the new query's columns, as on_additive_change and
+// on_destructive_change allow (empty when they match or the table does not exist yet).
+// An error names the model's file; "warn" policies add lines to `warnings`.
+Result<std::vector<std::string>> ForwardOnlyMigration(const EvaluationContext& context,
+                                                      const Model& model,
+                                                      const SnapshotRecord& snapshot,
+                                                      std::vector<std::string>* warnings);
 
 // Renders the model's query for [start_ms, end_ms) with references rewritten to the
 // physical tables of `snapshots`: the exact SQL that runs.

@@ -144,16 +144,22 @@ ModelOutcome ProcessModel(const Project& project, StateStore& state,
   }
   if (!work->needs_work) {
     outcome.action = "skipped";
-    outcome.reasons = {model.definition.kind == ModelKind::kView
-                           ? "view: reads its inputs live"
-                           : "code and input data unchanged"};
+    bool forward = plan_reason != options.plan_reasons.end() &&
+                   plan_reason->second.find("forward-only") != std::string::npos;
+    outcome.reasons = {model.definition.kind == ModelKind::kView ? "view: reads its inputs live"
+                       : forward ? "forward-only change: the table and its intervals are kept; "
+                                   "intervals run from now on use the new code"
+                                 : "code and input data unchanged"};
     auto version = decider.CurrentDataVersion(model, snapshot, *work);
     if (version.ok()) *data_version = *version;
   } else {
     EvaluationContext context{&project, &snapshots, worker.connection.get(), &*worker.analyzer,
                               &state, options.now_ms, run_id};
     auto result = EvaluateModel(context, model, snapshot, *work);
-    if (result.ok()) outcome.audits = result->audits;
+    if (result.ok()) {
+      outcome.audits = result->audits;
+      outcome.reasons.insert(outcome.reasons.end(), result->warnings.begin(), result->warnings.end());
+    }
     if (!result.ok()) {
       outcome.action = "failed";
       outcome.error = result.status().message();
@@ -316,8 +322,9 @@ Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
 
 Status PromoteViews(DuckConnection& connection, const std::string& environment,
                     const std::map<std::string, SnapshotRecord>& snapshots,
-                    const std::vector<std::string>& removed_models) {
-  std::vector<std::string> statements;
+                    const std::vector<std::string>& removed_models,
+                    const std::vector<std::string>& before) {
+  std::vector<std::string> statements = before;
   std::set<std::string> schemas;
   for (const auto& [name, snapshot] : snapshots) {
     schemas.insert(EnvironmentSchema(SplitModelName(name).first, environment));

@@ -66,9 +66,11 @@ Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
                                const ExecuteOptions& options);
 
 // Points the environment's views at `snapshots` and drops the views of models not in
-// it, in one warehouse transaction. Returns an error and changes nothing on failure.
+// it, in one warehouse transaction, after the statements `before` (a forward-only
+// model's ALTER TABLE). Returns an error and changes nothing on failure.
 Status PromoteViews(DuckConnection& connection, const std::string& environment,
                     const std::map<std::string, SnapshotRecord>& snapshots,
-                    const std::vector<std::string>& removed_models);
+                    const std::vector<std::string>& removed_models,
+                    const std::vector<std::string>& before = {});
 
 }  // namespace materia

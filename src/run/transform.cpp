@@ -1,6 +1,9 @@
 #include "run/transform.h"
 
+#include <optional>
+
 #include "base/hash.h"
+#include "run/evaluate.h"
 
 namespace materia {
 
@@ -62,7 +65,29 @@ Result<ExecuteSummary> ApplyPlan(const Project& project, StateStore& state,
     if (change.type == ChangeType::kRemoved) removed.push_back(change.name);
   }
   MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<DuckConnection> connection, DuckConnection::Connect(warehouse));
-  MATERIA_RETURN_IF_ERROR(PromoteViews(*connection, plan.environment, plan.snapshots, removed));
+  // Forward-only models that keep their table take the new query's columns with the
+  // promotion, in its transaction.
+  std::vector<std::string> migrations;
+  std::optional<SqlAnalyzer> analyzer;
+  for (const ModelChange& change : plan.changes) {
+    if (change.category != "forward-only" || change.old_version != change.new_version) continue;
+    const Model* model = project.Find(change.name);
+    if (!model) continue;
+    if (!analyzer) {
+      MATERIA_ASSIGN_OR_RETURN(SqlAnalyzer created, SqlAnalyzer::Create());
+      analyzer.emplace(std::move(created));
+    }
+    EvaluationContext context{&project, &plan.snapshots, connection.get(), &*analyzer, &state,
+                              options.now_ms ? options.now_ms : NowMs(), summary.run_id};
+    std::vector<std::string> warnings;
+    MATERIA_ASSIGN_OR_RETURN(auto statements,
+                             ForwardOnlyMigration(context, *model, plan.snapshots.at(change.name), &warnings));
+    migrations.insert(migrations.end(), statements.begin(), statements.end());
+    for (ModelOutcome& outcome : summary.outcomes) {
+      if (outcome.name == change.name) outcome.reasons.insert(outcome.reasons.end(), warnings.begin(), warnings.end());
+    }
+  }
+  MATERIA_RETURN_IF_ERROR(PromoteViews(*connection, plan.environment, plan.snapshots, removed, migrations));
   EnvironmentRecord environment;
   environment.name = plan.environment;
   environment.promoted_ms = NowMs();

@@ -173,4 +173,18 @@ run_materia audit --model raw.nope
 expect_code 2 "audit of an unknown model"
 expect_err "error: unknown model 'raw.nope'" "unknown model message"
 
+# model_defaults audits run on every model, before its own.
+sed -i "s/model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily'}/model_defaults: {dialect: duckdb, start: '2024-01-01', cron: '@daily', audits: ['number_of_rows(threshold := 5)']}/" config.yaml
+run_materia audit --model serving.totals
+expect_code 1 "a default audit fails on a model that has none of its own"
+expect_out "number_of_rows" "the default audit is named"
+sed -i "s/'number_of_rows(threshold := 5)'/'number_of_rows(threshold := 1)'/" config.yaml
+run_materia audit --model serving.totals
+expect_code 0 "the default audit passes"
+sed -i "s/'number_of_rows(threshold := 1)'/'no_such_audit'/" config.yaml
+run_materia audit
+expect_code 2 "an unknown default audit"
+expect_err "error: config.yaml:5:82: unknown audit 'no_such_audit' (built-ins: accepted_range, accepted_values, at_least_one, forall, not_accepted_values, not_constant, not_empty_string, not_null, number_of_rows, sequential_values, unique_combination_of_columns, unique_values; custom audits come from audits/*.sql)" \
+  "the message points into config.yaml"
+
 finish

@@ -284,7 +284,35 @@ model_defaults:
   EXPECT_EQ(config.default_gateway, "local");
 }
 
+TEST_F(ConfigTest, ModelDefaultAuditsAreParsedLikeHeaderAudits) {
+  ProjectConfig config = Load(R"yaml(model_defaults:
+  audits:
+    - "not_null(columns := (id, name))"
+    - at_least_one(column := id)
+    - assert_positive
+)yaml");
+  ASSERT_EQ(config.default_audits.size(), 3u);
+  EXPECT_EQ(config.default_audits[0].name, "not_null");
+  ASSERT_EQ(config.default_audits[0].arguments.size(), 1u);
+  EXPECT_EQ(config.default_audits[0].arguments[0].items, (std::vector<std::string>{"id", "name"}));
+  EXPECT_EQ(config.default_audits[1].name, "at_least_one");
+  EXPECT_EQ(config.default_audits[2].name, "assert_positive");
+  EXPECT_EQ(config.default_audits[0].location.ToString(), "config.yaml:3:8");  // after the quote
+  EXPECT_EQ(config.default_audits[2].location.ToString(), "config.yaml:5:7");
+}
+
 // --- Invalid configs ------------------------------------------------------------------
+
+TEST_F(ConfigTest, BadModelDefaultAudits) {
+  EXPECT_EQ(ErrorOf("model_defaults:\n  audits: not_null\n"),
+            "config.yaml:2:11: model_defaults audits must be a list, e.g. audits: "
+            "[\"not_null(columns := (id))\"]");
+  EXPECT_EQ(ErrorOf("model_defaults:\n  audits:\n    - not_null(id)\n"),
+            "config.yaml:3:16: arguments of audit not_null must be written name := value, found "
+            "'id'");
+  EXPECT_EQ(ErrorOf("model_defaults:\n  audits:\n    - not_null, unique_values\n"),
+            "config.yaml:3:17: one audit per entry");
+}
 
 TEST_F(ConfigTest, MissingConfigIsNotFound) {
   Result<ProjectConfig> config = LoadConfig(directory_.string());

@@ -205,7 +205,6 @@ TEST(ModelParserTest, AcceptsSqlmeshPropertiesItDoesNotUseYet) {
   interval_unit day,
   allow_partials true,
   enabled true,
-  forward_only false,
   disable_restatement false,
   gateway local,
   signals [one()],
@@ -219,7 +218,7 @@ TEST(ModelParserTest, AcceptsSqlmeshPropertiesItDoesNotUseYet) {
   columns (id INT, name TEXT)
 );
 SELECT 1)");
-  EXPECT_EQ(model.properties.size(), 24u);
+  EXPECT_EQ(model.properties.size(), 23u);
   EXPECT_EQ(model.properties.at("columns"), "(id INT, name TEXT)");
   EXPECT_EQ(model.properties.at("storage_format"), "parquet");
   EXPECT_EQ(model.properties.at("physical_properties"), "(x = 1)");
@@ -311,8 +310,6 @@ TEST(ModelParserErrorTest, UnknownKind) {
 }
 
 TEST(ModelParserErrorTest, UnsupportedKinds) {
-  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2 (unique_key id)); SELECT 1"),
-            "models/a.sql:1:23: kind 'SCD_TYPE_2' is not supported yet");
   EXPECT_EQ(ErrorOf("MODEL (name a.b, kind incremental_by_partition); SELECT 1"),
             "models/a.sql:1:23: kind 'incremental_by_partition' is not supported yet");
   EXPECT_EQ(ErrorOf("MODEL (name a.b, kind EXTERNAL); SELECT 1"),
@@ -335,6 +332,90 @@ SELECT 1 AS id)");
   EXPECT_EQ(model->merge_filter, "source.day > target.day");
   EXPECT_EQ(model->lookback, 2);
   EXPECT_STREQ(ModelKindName(model->kind), "INCREMENTAL_BY_UNIQUE_KEY");
+}
+
+TEST(ModelParserTest, ParsesScdKinds) {
+  auto by_time = ParseModelFile("models/a.sql", R"(MODEL (name a.b, kind SCD_TYPE_2_BY_TIME (
+  unique_key id, updated_at_name changed_at, valid_from_name starts, valid_to_name ends,
+  invalidate_hard_deletes false, updated_at_as_valid_from true
+));
+SELECT 1 AS id)");
+  ASSERT_TRUE(by_time.ok()) << by_time.status().message();
+  EXPECT_EQ(by_time->kind, ModelKind::kScdType2ByTime);
+  EXPECT_TRUE(IsIncrementalKind(by_time->kind));
+  EXPECT_EQ(by_time->updated_at_name, "changed_at");
+  EXPECT_EQ(by_time->valid_from_name, "starts");
+  EXPECT_EQ(by_time->valid_to_name, "ends");
+  EXPECT_FALSE(by_time->invalidate_hard_deletes);
+  EXPECT_TRUE(by_time->updated_at_as_valid_from);
+  // History cannot be recomputed: forward-only and not restatable unless told otherwise.
+  EXPECT_TRUE(by_time->forward_only);
+  EXPECT_TRUE(by_time->disable_restatement);
+
+  auto alias = ParseModelFile("models/a.sql", "MODEL (name a.b, kind SCD_TYPE_2 (unique_key id)); SELECT 1");
+  ASSERT_TRUE(alias.ok()) << alias.status().message();
+  EXPECT_STREQ(ModelKindName(alias->kind), "SCD_TYPE_2_BY_TIME");
+  EXPECT_EQ(alias->updated_at_name, "updated_at");
+
+  auto by_column = ParseModelFile("models/a.sql", R"(MODEL (name a.b, kind SCD_TYPE_2_BY_COLUMN (
+  unique_key (id, region), columns [name, price], disable_restatement false, forward_only false
+));
+SELECT 1 AS id)");
+  ASSERT_TRUE(by_column.ok()) << by_column.status().message();
+  EXPECT_EQ(by_column->kind, ModelKind::kScdType2ByColumn);
+  EXPECT_EQ(by_column->scd_columns, (std::vector<std::string>{"name", "price"}));
+  EXPECT_EQ(by_column->unique_key, (std::vector<std::string>{"id", "region"}));
+  EXPECT_FALSE(by_column->disable_restatement);
+  EXPECT_FALSE(by_column->forward_only);
+  auto star = ParseModelFile("models/a.sql", "MODEL (name a.b, kind SCD_TYPE_2_BY_COLUMN (unique_key id, columns *)); SELECT 1");
+  ASSERT_TRUE(star.ok()) << star.status().message();
+  EXPECT_EQ(star->scd_columns, (std::vector<std::string>{"*"}));
+}
+
+TEST(ModelParserErrorTest, ScdKindMistakes) {
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2_BY_TIME); SELECT 1"),
+            "models/a.sql:1:23: kind SCD_TYPE_2_BY_TIME needs a unique_key, e.g. kind "
+            "SCD_TYPE_2_BY_TIME (unique_key id)");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2_BY_COLUMN (unique_key id)); SELECT 1"),
+            "models/a.sql:1:23: kind SCD_TYPE_2_BY_COLUMN needs the columns to compare, e.g. "
+            "columns [name, price] or columns *");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2_BY_TIME (unique_key id, columns [a])); SELECT 1"),
+            "models/a.sql:1:58: property 'columns' does not belong to kind SCD_TYPE_2_BY_TIME");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2_BY_COLUMN (unique_key id, columns [*, a])); SELECT 1"),
+            "models/a.sql:1:68: columns takes * alone or a list of columns, not both");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2_BY_TIME (unique_key id, valid_to_name valid_from)); SELECT 1"),
+            "models/a.sql:1:23: valid_from_name and valid_to_name must differ");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind SCD_TYPE_2_BY_TIME (unique_key id, updated_at_name (a, b))); SELECT 1"),
+            "models/a.sql:1:74: updated_at_name takes one column name, got '(a, b)'");
+}
+
+TEST(ModelParserTest, ForwardOnlyAndPartials) {
+  auto model = ParseModelFile("models/a.sql", R"(MODEL (name a.b, allow_partials true,
+  kind INCREMENTAL_BY_TIME_RANGE (time_column ds, forward_only true, on_destructive_change allow,
+  on_additive_change error));
+SELECT 1 AS ds)");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_TRUE(model->forward_only);
+  EXPECT_TRUE(model->allow_partials);
+  EXPECT_EQ(model->on_destructive_change, "allow");
+  EXPECT_EQ(model->on_additive_change, "error");
+  auto defaults = ParseModelFile("models/a.sql", "MODEL (name a.b, kind INCREMENTAL_BY_TIME_RANGE (time_column ds)); SELECT 1");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->forward_only);
+  EXPECT_FALSE(defaults->allow_partials);
+  EXPECT_EQ(defaults->on_destructive_change, "error");
+  EXPECT_EQ(defaults->on_additive_change, "allow");
+}
+
+TEST(ModelParserErrorTest, ForwardOnlyMistakes) {
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind FULL, forward_only true); SELECT 1"),
+            "models/a.sql:1:42: forward_only applies to incremental kinds, not to kind FULL");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind INCREMENTAL_BY_TIME_RANGE (time_column ds, "
+                    "on_destructive_change never)); SELECT 1"),
+            "models/a.sql:1:88: on_destructive_change must be allow, warn, error or ignore, got 'never'");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind INCREMENTAL_BY_TIME_RANGE (time_column ds, "
+                    "on_additive_change ignore)); SELECT 1"),
+            "models/a.sql:1:85: on_additive_change must be allow, warn or error, got 'ignore'");
 }
 
 TEST(ModelParserErrorTest, BooleansMustBeTrueOrFalse) {
