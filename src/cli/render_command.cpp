@@ -53,6 +53,17 @@ class EmptyStateStore : public StateStore {
   Result<std::vector<RunModelRecord>> ListRunModels(const std::string&) override {
     return std::vector<RunModelRecord>();
   }
+  Status PutPipelineRun(const PipelineRunRecord&) override { return ReadOnly(); }
+  Result<std::vector<PipelineRunRecord>> ListPipelineRuns(const std::string&, int) override {
+    return std::vector<PipelineRunRecord>();
+  }
+  Status PutServingExport(const ServingExportRecord&) override { return ReadOnly(); }
+  Result<std::vector<ServingExportRecord>> ListServingExports(int) override {
+    return std::vector<ServingExportRecord>();
+  }
+  Result<std::optional<ServingExportRecord>> LastServingExport() override {
+    return std::optional<ServingExportRecord>();
+  }
   Result<std::optional<std::string>> GetValue(const std::string&) override {
     return std::optional<std::string>();
   }

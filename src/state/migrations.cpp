@@ -158,6 +158,35 @@ const std::vector<StateMigration>& StateMigrations() {
       {1, "initial schema", kInitialSchema},
       {2, "snapshots keep their query as rendered; fingerprints hash its parse tree",
        "ALTER TABLE snapshots RENAME COLUMN normalized_query TO query;"},
+      {3, "pipeline runs and serving exports", R"sql(
+CREATE TABLE pipeline_runs (
+  run_id       TEXT    NOT NULL PRIMARY KEY,
+  pipeline     TEXT    NOT NULL,
+  status       TEXT    NOT NULL,
+  attempt      INTEGER NOT NULL,
+  started_ms   INTEGER NOT NULL,
+  finished_ms  INTEGER NOT NULL,
+  worker_size  TEXT    NOT NULL,
+  trigger      TEXT    NOT NULL,
+  summary_json TEXT    NOT NULL,
+  error        TEXT    NOT NULL
+);
+CREATE INDEX pipeline_runs_by_start ON pipeline_runs (started_ms);
+CREATE INDEX pipeline_runs_by_pipeline ON pipeline_runs (pipeline, started_ms);
+CREATE TABLE serving_exports (
+  export_id          TEXT    NOT NULL PRIMARY KEY,
+  path               TEXT    NOT NULL,
+  status             TEXT    NOT NULL,
+  started_ms         INTEGER NOT NULL,
+  finished_ms        INTEGER NOT NULL,
+  tables_json        TEXT    NOT NULL,
+  rows               INTEGER NOT NULL,
+  bytes              INTEGER NOT NULL,
+  data_versions_json TEXT    NOT NULL,
+  error              TEXT    NOT NULL
+);
+CREATE INDEX serving_exports_by_start ON serving_exports (started_ms);
+)sql"},
   };
   return migrations;
 }

@@ -89,6 +89,44 @@ SnapshotRecord ReadSnapshot(const SqliteStatement& row) {
   return snapshot;
 }
 
+const char* const kPipelineRunColumns =
+    "run_id, pipeline, status, attempt, started_ms, finished_ms, worker_size, trigger, "
+    "summary_json, error";
+
+const char* const kServingExportColumns =
+    "export_id, path, status, started_ms, finished_ms, tables_json, rows, bytes, "
+    "data_versions_json, error";
+
+PipelineRunRecord ReadPipelineRun(const SqliteStatement& row) {
+  PipelineRunRecord run;
+  run.run_id = row.ColumnText(0);
+  run.pipeline = row.ColumnText(1);
+  run.status = row.ColumnText(2);
+  run.attempt = static_cast<int>(row.ColumnInt64(3));
+  run.started_ms = row.ColumnInt64(4);
+  run.finished_ms = row.ColumnInt64(5);
+  run.worker_size = row.ColumnText(6);
+  run.trigger = row.ColumnText(7);
+  run.summary_json = row.ColumnText(8);
+  run.error = row.ColumnText(9);
+  return run;
+}
+
+ServingExportRecord ReadServingExport(const SqliteStatement& row) {
+  ServingExportRecord record;
+  record.export_id = row.ColumnText(0);
+  record.path = row.ColumnText(1);
+  record.status = row.ColumnText(2);
+  record.started_ms = row.ColumnInt64(3);
+  record.finished_ms = row.ColumnInt64(4);
+  record.tables_json = row.ColumnText(5);
+  record.rows = row.ColumnInt64(6);
+  record.bytes = row.ColumnInt64(7);
+  record.data_versions_json = row.ColumnText(8);
+  record.error = row.ColumnText(9);
+  return record;
+}
+
 RunRecord ReadRun(const SqliteStatement& row) {
   RunRecord run;
   run.run_id = row.ColumnText(0);
@@ -181,6 +219,13 @@ class SqliteStateStore final : public StateStore {
   Status AddRunModel(const RunModelRecord& record) override;
   Result<std::vector<RunRecord>> ListRuns(int limit) override;
   Result<std::vector<RunModelRecord>> ListRunModels(const std::string& run_id) override;
+
+  Status PutPipelineRun(const PipelineRunRecord& run) override;
+  Result<std::vector<PipelineRunRecord>> ListPipelineRuns(const std::string& pipeline,
+                                                          int limit) override;
+  Status PutServingExport(const ServingExportRecord& record) override;
+  Result<std::vector<ServingExportRecord>> ListServingExports(int limit) override;
+  Result<std::optional<ServingExportRecord>> LastServingExport() override;
 
   Result<std::optional<std::string>> GetValue(const std::string& key) override;
   Status PutValue(const std::string& key, const std::string& value) override;
@@ -575,6 +620,76 @@ Status SqliteStateStore::AddRunModel(const RunModelRecord& record) {
                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
              {record.run_id, record.model, record.action, record.reason, record.intervals,
               record.rows, record.seconds, record.error});
+}
+
+Status SqliteStateStore::PutPipelineRun(const PipelineRunRecord& run) {
+  if (run.run_id.empty() || run.pipeline.empty()) return Status::Internal("a pipeline run needs an id and a pipeline");
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Run(std::string("INSERT OR REPLACE INTO pipeline_runs (") + kPipelineRunColumns +
+                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             {run.run_id, run.pipeline, run.status, int64_t{run.attempt}, run.started_ms,
+              run.finished_ms, run.worker_size, run.trigger,
+              run.summary_json.empty() ? std::string("{}") : run.summary_json, run.error});
+}
+
+Result<std::vector<PipelineRunRecord>> SqliteStateStore::ListPipelineRuns(const std::string& pipeline,
+                                                                          int limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t rows_max = limit > 0 ? limit : -1;
+  MATERIA_ASSIGN_OR_RETURN(
+      SqliteStatement query,
+      database_->PrepareBound(std::string("SELECT ") + kPipelineRunColumns +
+                                  " FROM pipeline_runs WHERE (? = '' OR pipeline = ?) "
+                                  "ORDER BY started_ms DESC, rowid DESC LIMIT ?",
+                              {pipeline, pipeline, rows_max}));
+  std::vector<PipelineRunRecord> runs;
+  MATERIA_RETURN_IF_ERROR(query.ForEachRow([&](const SqliteStatement& row) {
+    runs.push_back(ReadPipelineRun(row));
+    return Status::Ok();
+  }));
+  return runs;
+}
+
+Status SqliteStateStore::PutServingExport(const ServingExportRecord& record) {
+  if (record.export_id.empty()) return Status::Internal("an export needs an id");
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Run(std::string("INSERT OR REPLACE INTO serving_exports (") + kServingExportColumns +
+                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             {record.export_id, record.path, record.status, record.started_ms, record.finished_ms,
+              record.tables_json.empty() ? std::string("[]") : record.tables_json, record.rows,
+              record.bytes, record.data_versions_json.empty() ? std::string("{}") : record.data_versions_json,
+              record.error});
+}
+
+Result<std::vector<ServingExportRecord>> SqliteStateStore::ListServingExports(int limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t rows_max = limit > 0 ? limit : -1;
+  MATERIA_ASSIGN_OR_RETURN(
+      SqliteStatement query,
+      database_->PrepareBound(std::string("SELECT ") + kServingExportColumns +
+                                  " FROM serving_exports ORDER BY started_ms DESC, rowid DESC LIMIT ?",
+                              {rows_max}));
+  std::vector<ServingExportRecord> records;
+  MATERIA_RETURN_IF_ERROR(query.ForEachRow([&](const SqliteStatement& row) {
+    records.push_back(ReadServingExport(row));
+    return Status::Ok();
+  }));
+  return records;
+}
+
+Result<std::optional<ServingExportRecord>> SqliteStateStore::LastServingExport() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  MATERIA_ASSIGN_OR_RETURN(
+      SqliteStatement query,
+      database_->Prepare(std::string("SELECT ") + kServingExportColumns +
+                         " FROM serving_exports WHERE status = 'success' "
+                         "ORDER BY started_ms DESC, rowid DESC LIMIT 1"));
+  std::optional<ServingExportRecord> last;
+  MATERIA_RETURN_IF_ERROR(query.ForEachRow([&](const SqliteStatement& row) {
+    last = ReadServingExport(row);
+    return Status::Ok();
+  }));
+  return last;
 }
 
 // A limit of zero or less lists every run.

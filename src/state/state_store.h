@@ -108,6 +108,35 @@ struct RunModelRecord {
   std::string error;
 };
 
+// One run of a pipeline (extract, transform, export_serving) by `pipeline run` or the
+// supervisor: one row per attempt.
+struct PipelineRunRecord {
+  std::string run_id;
+  std::string pipeline;
+  std::string status;  // "running", "success", "failed", "timeout", "cancelled"
+  int attempt = 1;     // 1 for the first try, 2 for the first retry, ...
+  TimestampMs started_ms = 0;
+  TimestampMs finished_ms = 0;  // 0 while running
+  std::string worker_size;      // "small", "medium", "large", ...
+  std::string trigger;          // "manual", "supervisor"
+  std::string summary_json;     // what the pipeline reports (files, models, tables), a JSON object
+  std::string error;            // one line, "" on success
+};
+
+// One export of the serving layer into its own DuckDB file.
+struct ServingExportRecord {
+  std::string export_id;
+  std::string path;    // the serving file written
+  std::string status;  // "success", "failed", "skipped"
+  TimestampMs started_ms = 0;
+  TimestampMs finished_ms = 0;
+  std::string tables_json;  // [{"name": "serving.x", "rows": N}, ...]
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  std::string data_versions_json;  // {"serving.x": "<data version>", ...} of what was exported
+  std::string error;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -148,6 +177,18 @@ class StateStore {
   virtual Status AddRunModel(const RunModelRecord& record) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(int limit) = 0;  // newest first
   virtual Result<std::vector<RunModelRecord>> ListRunModels(const std::string& run_id) = 0;
+
+  // Pipeline runs: PutPipelineRun inserts or replaces by run_id; lists are newest
+  // first, at most `limit` (all when limit <= 0), of one pipeline when `pipeline` is set.
+  virtual Status PutPipelineRun(const PipelineRunRecord& run) = 0;
+  virtual Result<std::vector<PipelineRunRecord>> ListPipelineRuns(const std::string& pipeline,
+                                                                  int limit) = 0;
+
+  // Serving exports, as for pipeline runs; LastServingExport is the newest with
+  // status "success", if any.
+  virtual Status PutServingExport(const ServingExportRecord& record) = 0;
+  virtual Result<std::vector<ServingExportRecord>> ListServingExports(int limit) = 0;
+  virtual Result<std::optional<ServingExportRecord>> LastServingExport() = 0;
 
   // A small key-value area for caches and bookkeeping (e.g. "analysis:<hash>").
   virtual Result<std::optional<std::string>> GetValue(const std::string& key) = 0;
