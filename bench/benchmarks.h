@@ -33,4 +33,9 @@ void BenchCheck(const BenchOptions& options, const std::string& project_dir, Rep
 // synthetic project of 10k models (1k with --quick), as whole processes.
 void BenchDevCommands(const BenchOptions& options, const std::string& scratch, Report& report);
 
+// export-serving of the applied PSD project at `project_dir` (forced, so every run
+// copies) against raw DuckDB making the same copy; and the skip when nothing changed.
+// Applies the project first when it is not applied yet.
+void BenchExport(const BenchOptions& options, const std::string& project_dir, Report& report);
+
 }  // namespace materia::bench

@@ -80,6 +80,28 @@ Result<Duration> ParseDuration(const std::string& text, const std::string& what)
   return Duration{std::stoll(words[0]), unit->unit};
 }
 
+Result<int64_t> ParseSpanMs(const std::string& text, const std::string& what) {
+  static const std::pair<const char*, int64_t> kSuffixes[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}, {"w", 604'800'000}};
+  std::string compact = ToLower(text);
+  size_t digits = 0;
+  while (digits < compact.size() && std::isdigit(static_cast<unsigned char>(compact[digits]))) digits++;
+  if (digits > 0 && digits <= 8 && digits < compact.size()) {
+    std::string suffix = compact.substr(digits);
+    for (const auto& [name, length_ms] : kSuffixes) {
+      if (suffix == name) return std::stoll(compact.substr(0, digits)) * length_ms;
+    }
+  }
+  auto duration = ParseDuration(text, what);
+  if (!duration.ok()) {
+    return Invalid(what, text, "expected a count and a unit, such as '30s', '15m', '2h' or '15 minutes'");
+  }
+  if (duration->unit == DurationUnit::kMonth || duration->unit == DurationUnit::kYear) {
+    return Invalid(what, text, "months and years have no fixed length; use days or weeks");
+  }
+  return duration->count * NameOf(duration->unit).length_ms;
+}
+
 std::string FormatDuration(const Duration& duration) {
   return std::to_string(duration.count) + " " + NameOf(duration.unit).singular +
          (duration.count == 1 ? "" : "s");

@@ -35,6 +35,12 @@ constexpr int64_t kDurationCountMax = 10'000'000;
 //   invalid environment_ttl '99999999 days': the count is too large
 Result<Duration> ParseDuration(const std::string& text, const std::string& what = "duration");
 
+// A span of fixed length in milliseconds, for timeouts and intervals: "15m", "2h",
+// "30s", "500ms", "1d", or what ParseDuration reads ("15 minutes", "1 week"); months
+// and years are refused (their length varies). Returns kInvalidInput naming `what`:
+//   invalid timeout 'soon': expected a count and a unit, such as '30s', '15m', '2h' or '15 minutes'
+Result<int64_t> ParseSpanMs(const std::string& text, const std::string& what = "duration");
+
 // "1 week", "3 days": what ParseDuration reads back.
 std::string FormatDuration(const Duration& duration);
 

@@ -1,5 +1,8 @@
 #include "base/json_writer.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace materia {
 
 namespace {
@@ -72,6 +75,18 @@ JsonWriter& JsonWriter::String(std::string_view value) {
 JsonWriter& JsonWriter::Int(int64_t value) {
   Separate();
   out_ += std::to_string(value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Double(double value) {
+  Separate();
+  if (!std::isfinite(value)) {
+    out_ += "null";  // JSON has no NaN or infinity
+    return *this;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.6g", value);
+  out_ += text;
   return *this;
 }
 

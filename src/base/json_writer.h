@@ -23,6 +23,7 @@ class JsonWriter {
 
   JsonWriter& String(std::string_view value);
   JsonWriter& Int(int64_t value);
+  JsonWriter& Double(double value);  // up to 6 significant digits; null when not finite
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
   JsonWriter& StringArray(const std::vector<std::string>& values);

@@ -14,6 +14,7 @@ void RegisterRunCommand(CLI::App& app, GlobalOptions& global);     // run
 void RegisterCheckCommand(CLI::App& app, GlobalOptions& global);   // check
 void RegisterSqlCommand(CLI::App& app, GlobalOptions& global);     // sql
 void RegisterPipelineCommand(CLI::App& app, GlobalOptions& global);  // pipeline
+void RegisterSuperviseCommand(CLI::App& app, GlobalOptions& global);  // supervise
 void RegisterExampleCommand(CLI::App& app, GlobalOptions& global);   // example
 void RegisterAuditCommand(CLI::App& app, GlobalOptions& global);     // audit
 void RegisterTestCommands(CLI::App& app, GlobalOptions& global);     // test, create_test
@@ -23,6 +24,8 @@ void RegisterDagCommand(CLI::App& app, GlobalOptions& global);       // dag
 void RegisterFormatCommand(CLI::App& app, GlobalOptions& global);    // format
 void RegisterInfoCommand(CLI::App& app, GlobalOptions& global);      // info
 void RegisterJanitorCommand(CLI::App& app, GlobalOptions& global);   // janitor
+void RegisterExtractCommand(CLI::App& app, GlobalOptions& global);   // extract
+void RegisterExportServingCommand(CLI::App& app, GlobalOptions& global);  // export-serving
 
 // Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
 nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);
@@ -47,6 +50,7 @@ struct PlanOptions {
   bool auto_apply = false;
   bool skip_tests = false;  // the project's unit tests run first unless this is set
   int threads = 4;
+  std::string memory_limit;  // DuckDB's memory_limit for the warehouse; "" = DuckDB's default
   std::string format = "text";
   RestateOptions restate;
 };

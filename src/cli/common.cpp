@@ -65,7 +65,8 @@ Result<std::unique_ptr<StateStore>> OpenState(const ProjectConfig& config, bool 
   return OpenSqliteStateStore(StatePath(config), read_only);
 }
 
-Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config, bool read_only) {
+Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config, bool read_only,
+                                                    const std::string& memory_limit) {
   std::string path = config.gateway().database;
   std::error_code error;
   bool exists = fs::exists(path, error);
@@ -79,6 +80,7 @@ Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config,
   }
   DuckOptions options;
   options.read_only = read_only;
+  options.memory_limit = memory_limit;
   auto database = DuckDatabase::Open(path, options);
   if (!database.ok() && database.status().message().find("lock") != std::string::npos) {
     return Status::Conflict("warehouse " + path +

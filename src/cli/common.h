@@ -44,7 +44,9 @@ std::string StatePath(const ProjectConfig& config);
 Result<std::unique_ptr<StateStore>> OpenState(const ProjectConfig& config, bool read_only);
 
 // Opens the warehouse; a lock held by another process is a clear error.
-Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config, bool read_only);
+// `memory_limit` ("8GB") bounds DuckDB's memory; "" keeps DuckDB's default.
+Result<std::shared_ptr<DuckDatabase>> OpenWarehouse(const ProjectConfig& config, bool read_only,
+                                                    const std::string& memory_limit = "");
 
 // True when stderr is a terminal (progress lines are shown then).
 bool StderrIsTerminal();

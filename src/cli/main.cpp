@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   materia::cli::RegisterCheckCommand(app, global);
   materia::cli::RegisterSqlCommand(app, global);
   materia::cli::RegisterPipelineCommand(app, global);
+  materia::cli::RegisterSuperviseCommand(app, global);
   materia::cli::RegisterExampleCommand(app, global);
   materia::cli::RegisterAuditCommand(app, global);
   materia::cli::RegisterTestCommands(app, global);
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   materia::cli::RegisterFormatCommand(app, global);
   materia::cli::RegisterInfoCommand(app, global);
   materia::cli::RegisterJanitorCommand(app, global);
+  materia::cli::RegisterExtractCommand(app, global);
+  materia::cli::RegisterExportServingCommand(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

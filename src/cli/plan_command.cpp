@@ -241,7 +241,7 @@ int RunPlan(const std::string& environment, const PlanOptions& plan_options) {
     }
     return kExitOk;
   }
-  auto warehouse = OpenWarehouse(project.config, false);
+  auto warehouse = OpenWarehouse(project.config, false, plan_options.memory_limit);
   if (!warehouse.ok()) return ReportError(warehouse.status());
   ExecuteOptions options;
   options.command = "apply";

@@ -25,16 +25,6 @@ namespace {
 
 constexpr int kMaxThreads = 64;
 
-std::string NewRunId(TimestampMs now_ms) {
-  std::string stamp = FormatIso(now_ms - now_ms % kMsPerSecond);
-  std::string compact;
-  for (char c : stamp) {
-    if (c != '-' && c != ':') compact += c;
-  }
-  std::string salt = Xxh64Hex(stamp + std::to_string(::getpid()) +
-                              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  return compact + "-" + salt.substr(0, 6);
-}
 
 std::string JoinReasons(const std::vector<std::string>& reasons) {
   std::string text;
@@ -354,6 +344,17 @@ Status PromoteViews(DuckConnection& connection, const std::string& environment,
     }
   }
   return connection.Execute("COMMIT");
+}
+
+std::string NewRunId(TimestampMs now_ms) {
+  std::string stamp = FormatIso(now_ms - now_ms % kMsPerSecond);
+  std::string compact;
+  for (char c : stamp) {
+    if (c != '-' && c != ':') compact += c;
+  }
+  std::string salt = Xxh64Hex(stamp + std::to_string(::getpid()) +
+                              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  return compact + "-" + salt.substr(0, 6);
 }
 
 }  // namespace materia

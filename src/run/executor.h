@@ -65,6 +65,9 @@ Result<ExecuteSummary> Execute(const Project& project, StateStore& state,
                                const std::map<std::string, SnapshotRecord>& snapshots,
                                const ExecuteOptions& options);
 
+// "20261122T045012Z-3fa2c1": a run id, sortable by time, unique across processes.
+std::string NewRunId(TimestampMs now_ms);
+
 // Points the environment's views at `snapshots` and drops the views of models not in
 // it, in one warehouse transaction, after the statements `before` (a forward-only
 // model's ALTER TABLE). Returns an error and changes nothing on failure.
