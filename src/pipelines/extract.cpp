@@ -1,8 +1,10 @@
 #include "pipelines/extract.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,7 @@ namespace {
 constexpr int64_t kProgressIntervalMs = 250;
 constexpr size_t kEtagFileNameMax = 64;
 constexpr size_t kContentHashDigits = 16;
+constexpr int kStaleScanEntriesMax = 10000;
 
 std::atomic<uint64_t> download_counter{0};
 
@@ -138,7 +141,7 @@ class FileProgress {
 
   void Downloading(int64_t bytes, int64_t total) {
     const int64_t now_ms = NowMs();
-    if (!options_.progress || now_ms - last_ms_ < kProgressIntervalMs) return;
+    if (!options_.progress || bytes == 0 || now_ms - last_ms_ < kProgressIntervalMs) return;
     last_ms_ = now_ms;
     Say("downloading " + Megabytes(bytes) + (total > 0 ? " of " + Megabytes(total) : ""));
   }
@@ -155,9 +158,13 @@ RetryPolicy PolicyOf(const ExtractSourceConfig& source, FileProgress* progress, 
   policy.backoff_ms = source.retry_backoff_ms;
   policy.backoff_max_ms = source.retry_backoff_max_ms;
   policy.on_retry = [progress, attempts_max](int attempt, const std::string& why, int64_t delay_ms) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof(seconds), "%.1f", static_cast<double>(delay_ms) / 1000.0);
-    progress->Say(why + "; retrying in " + seconds + " s (attempt " + std::to_string(attempt + 1) +
+    char wait[32];
+    if (delay_ms < 1000) {
+      std::snprintf(wait, sizeof(wait), "%lld ms", static_cast<long long>(delay_ms));
+    } else {
+      std::snprintf(wait, sizeof(wait), "%.1f s", static_cast<double>(delay_ms) / 1000.0);
+    }
+    progress->Say(why + "; retrying in " + wait + " (attempt " + std::to_string(attempt + 1) +
                   " of " + std::to_string(attempts_max) + ")");
   };
   return policy;
@@ -177,6 +184,28 @@ class RemoveOnExit {
  private:
   std::string path_;
 };
+
+// Removes the temporary files (".extract-<pid>-<n>...tmp") that a killed extract left
+// in `directory`: those of processes that no longer run. Looks at most at
+// kStaleScanEntriesMax entries.
+void RemoveStaleTemporaryFiles(const fs::path& directory) {
+  std::error_code error;
+  fs::directory_iterator entries(directory, error);
+  int scanned = 0;
+  for (; !error && entries != fs::directory_iterator() && scanned < kStaleScanEntriesMax;
+       entries.increment(error), scanned++) {
+    const std::string name = entries->path().filename().string();
+    if (name.rfind(".extract-", 0) != 0 || name.size() < 4 || name.substr(name.size() - 4) != ".tmp") {
+      continue;
+    }
+    const long pid = std::strtol(name.c_str() + 9, nullptr, 10);
+    const bool running = pid > 0 && (pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 ||
+                                     errno != ESRCH);
+    if (running) continue;
+    std::error_code ignored;
+    fs::remove(entries->path(), ignored);
+  }
+}
 
 // Removes `directory` and its parents up to (not including) `landing` while they are
 // empty, so that a failed download leaves no trace. Bounded by the path's depth.
@@ -231,6 +260,7 @@ Status FetchTarget(const Target& target, StateStore& state, const std::string& l
                                                      std::to_string(download_counter++) +
                                                      ".zip.tmp")).string();
   RemoveOnExit remove_zip(zip_path);
+  RemoveStaleTemporaryFiles(fs::path(landing) / fs::path(LandingPath(target, "etag")).parent_path());
   HttpRequest request;
   request.url = target.url;
   request.if_none_match = known_etag;
@@ -331,14 +361,14 @@ std::string LandingDirectory(const ProjectConfig& config, const std::string& ove
 }
 
 std::string ExtractReport::ToJson() const {
-  nlohmann::json list = nlohmann::json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const ExtractFileResult& file : files) {
     list.push_back({{"source", file.source}, {"url", file.url}, {"status", file.status},
                     {"path", file.path}, {"etag", file.etag},
                     {"bytes_downloaded", file.bytes_downloaded}, {"rows", file.rows},
                     {"attempts", file.attempts}, {"error", file.error}});
   }
-  nlohmann::json report = {{"files", list}, {"downloaded", downloaded},
+  nlohmann::ordered_json report = {{"files", list}, {"downloaded", downloaded},
                            {"not_modified", not_modified}, {"not_published", not_published},
                            {"failed", failed}, {"bytes_downloaded", bytes_downloaded}};
   return report.dump(2);
@@ -348,6 +378,7 @@ Result<ExtractReport> RunExtract(const ProjectConfig& config, StateStore& state,
                                  const ExtractOptions& options) {
   MATERIA_ASSIGN_OR_RETURN(std::vector<ExtractSourceConfig> sources, SelectSources(config, options.source));
   MATERIA_ASSIGN_OR_RETURN(std::string landing, CreateLanding(config, options.landing_dir));
+  RemoveStaleTemporaryFiles(landing);
   std::vector<std::vector<Target>> targets;
   int total = 0;
   for (const ExtractSourceConfig& source : sources) {

@@ -205,7 +205,7 @@ Status SectionReader::ReadText(const std::string& key, const std::string& text,
   } else if (key == "schedule") {
     if (!text.empty()) {
       auto cron = Cron::Parse(text);
-      if (!cron.ok()) return Error(mark, "invalid schedule '" + text + "': " + cron.status().message());
+      if (!cron.ok()) return Error(mark, "schedule: " + cron.status().message());
     }
     source->schedule = text;
   } else {

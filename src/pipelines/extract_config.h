@@ -23,13 +23,16 @@
 // archives_to ({year} four digits, {month} two: 2024/08), then {base_url}/{current_path},
 // whose file lands under the year and month of archives_to (this month by default).
 // The landing path is relative to the landing directory and may use {source}, {year},
-// {month} and {etag}; it needs the last three and ends in .csv.gz.
+// {month} and {etag}; it needs the last three ({etag} in the file name, not in a
+// directory) and ends in .csv.gz.
 //
 // Errors are kInvalidInput, one line with the file's position:
-//   config.yaml:7:7: unknown key 'archive_form' in extract source 'psd'
-//   config.yaml:4:22: invalid archives_from '2024-13': expected a month as YYYY-MM
+//   config.yaml:4:5: unknown key 'archive_form' in extract source 'psd'
+//   config.yaml:3:20: invalid archives_from '2024-13': expected a month as YYYY-MM
 //   config.yaml:3:15: invalid base_url 'ftp://x': expected an http:// or https:// URL
-//   config.yaml:5:16: retries must be a whole number from 0 to 10, got '11'
+//   config.yaml:5:14: retries must be a whole number from 0 to 10, got '11'
+//   config.yaml:2:3: extract source 'psd' needs archives_from, the first monthly archive (YYYY-MM)
+//   config.yaml:6:15: schedule: invalid cron 'daily': expected 5 fields (...), found 1
 // Thread-safe: pure functions over values.
 #pragma once
 

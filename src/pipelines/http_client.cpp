@@ -242,7 +242,8 @@ HttpResponse HttpFetch(const HttpRequest& request, const RetryPolicy& policy) {
   bool reached_server = false;
   for (int attempt_number = 1;; attempt_number++) {
     Attempt attempt = FetchOnce(request);
-    bytes_downloaded += attempt.response.body_bytes;
+    const int status = attempt.response.status_code;
+    if (status >= 200 && status < 300) bytes_downloaded += attempt.response.body_bytes;
     attempt.response.attempts = attempt_number;
     attempt.response.bytes_downloaded = bytes_downloaded;
     reached_server = reached_server || attempt.response.reached_server;

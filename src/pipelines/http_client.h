@@ -55,7 +55,8 @@ struct HttpResponse {
   std::string body;            // when body_path is empty
   int attempts = 0;
   bool reached_server = false;   // some attempt connected (false: refused, no DNS, ...)
-  int64_t bytes_downloaded = 0;  // body bytes over all attempts
+  int64_t bytes_downloaded = 0;  // body bytes of 2xx responses over all attempts (error
+                                 // pages do not count)
   // Ok, or why the fetch failed after its last attempt (kIoError naming the URL;
   // kInvalidInput for a URL that is not http(s)). status_code may still be set (5xx).
   Status error;

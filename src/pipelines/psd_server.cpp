@@ -28,6 +28,13 @@ struct Release {
   std::string etag;  // without quotes
 };
 
+// What a 304 or a HEAD needs of a release: kept for every release generated, while
+// the zips themselves are cached only up to kReleasesCachedMax.
+struct ReleaseIdentity {
+  std::string etag;
+  size_t zip_bytes = 0;
+};
+
 uint64_t Mix(uint64_t value) {
   value += 0x9e3779b97f4a7c15ULL;
   value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -89,12 +96,15 @@ struct PsdServer::Impl {
   mutable std::mutex mutex;  // guards the members below
   std::map<std::string, int64_t> requests_by_path;
   std::map<int, std::shared_ptr<const Release>> releases;
+  std::map<int, ReleaseIdentity> identities;
   std::vector<int> release_order;  // oldest cached first, for eviction
   int64_t etag_changes = 0;
   PsdServerStats stats;
   std::mutex generate_mutex;  // one release is generated at a time
 
   Result<std::shared_ptr<const Release>> ReleaseOf(int index);
+  Result<ReleaseIdentity> IdentityOf(int index);
+  void SendBody(const httplib::Request& request, httplib::Response& response, int index, int64_t n);
   void Answer(const httplib::Request& request, httplib::Response& response, int index);
   void Log(const httplib::Request& request, int status, const std::string& note);
 };
@@ -132,7 +142,18 @@ Result<std::shared_ptr<const Release>> PsdServer::Impl::ReleaseOf(int index) {
   }
   releases[index] = release;
   release_order.push_back(index);
+  identities[index] = ReleaseIdentity{release->etag, release->zip.size()};
   return std::shared_ptr<const Release>(release);
+}
+
+Result<ReleaseIdentity> PsdServer::Impl::IdentityOf(int index) {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto found = identities.find(index);
+    if (found != identities.end()) return found->second;
+  }
+  MATERIA_ASSIGN_OR_RETURN(std::shared_ptr<const Release> release, ReleaseOf(index));
+  return ReleaseIdentity{release->etag, release->zip.size()};
 }
 
 void PsdServer::Impl::Log(const httplib::Request& request, int status, const std::string& note) {
@@ -166,17 +187,16 @@ void PsdServer::Impl::Answer(const httplib::Request& request, httplib::Response&
     response.set_content("not published\n", "text/plain");
     return Log(request, 404, "");
   }
-  auto release = ReleaseOf(index);
-  if (!release.ok()) {
+  auto identity = IdentityOf(index);
+  if (!identity.ok()) {
     response.status = 500;
-    response.set_content(release.status().message() + "\n", "text/plain");
-    return Log(request, 500, release.status().message());
+    response.set_content(identity.status().message() + "\n", "text/plain");
+    return Log(request, 500, identity.status().message());
   }
-  std::shared_ptr<const Release> content = *release;
-  std::string etag = "\"" + content->etag + "\"";
+  std::string etag = "\"" + identity->etag + "\"";
   if (options.change_etags) {
     std::lock_guard<std::mutex> lock(mutex);
-    etag = "\"" + content->etag + "-" + std::to_string(++etag_changes) + "\"";
+    etag = "\"" + identity->etag + "-" + std::to_string(++etag_changes) + "\"";
   }
   response.set_header("ETag", etag);
   if (EtagMatches(request.get_header_value("If-None-Match"), etag)) {
@@ -185,18 +205,41 @@ void PsdServer::Impl::Answer(const httplib::Request& request, httplib::Response&
     return Log(request, 304, "");
   }
   response.status = 200;
+  if (head) {
+    const size_t size = identity->zip_bytes;
+    response.set_content_provider(size, "application/zip",
+                                  [](size_t, size_t, httplib::DataSink&) { return false; });
+    return Log(request, 200, "");
+  }
+  SendBody(request, response, index, n);
+}
+
+void PsdServer::Impl::SendBody(const httplib::Request& request, httplib::Response& response,
+                               int index, int64_t n) {
+  auto release = ReleaseOf(index);
+  if (!release.ok()) {
+    response.status = 500;
+    response.set_content(release.status().message() + "\n", "text/plain");
+    return Log(request, 500, release.status().message());
+  }
+  std::shared_ptr<const Release> content = *release;
   const size_t size = content->zip.size();
-  const bool truncate = !head && Draw(seed, request.path, n, 3) < options.truncate_rate;
-  const bool corrupt = !head && !truncate && Draw(seed, request.path, n, 4) < options.corrupt_rate;
+  const bool truncate = Draw(options.seed, request.path, n, 3) < options.truncate_rate;
+  const bool corrupt = !truncate && Draw(options.seed, request.path, n, 4) < options.corrupt_rate;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (!head) stats.bodies_sent++;
+    stats.bodies_sent++;
     if (truncate) stats.truncated++;
     if (corrupt) stats.corrupted++;
   }
-  std::shared_ptr<std::string> body = std::make_shared<std::string>(content->zip);
+  // The cached zip is shared with the response; only a damaged one is a copy.
+  std::shared_ptr<const std::string> body(content, &content->zip);
   if (corrupt) {
-    for (size_t i = std::min(kCorruptOffset, size); i < size; i++) (*body)[i] = static_cast<char>(~(*body)[i]);
+    auto damaged = std::make_shared<std::string>(content->zip);
+    for (size_t i = std::min(kCorruptOffset, size); i < size; i++) {
+      (*damaged)[i] = static_cast<char>(~(*damaged)[i]);
+    }
+    body = damaged;
   }
   const size_t sent_max = truncate ? size / 2 : size;
   response.set_content_provider(

@@ -65,10 +65,10 @@ expect_code 0 "seed edit makes work"
 expect_out '"code changed (breaking)"' "the seed model's content is part of its version"
 
 run_materia -p proj pipeline list --format json
-expect_out '"name": "transform"' "pipeline list"
+expect_out '"name":"transform"' "pipeline list"
 run_materia -p proj pipeline check nope
 expect_code 2 "unknown pipeline"
-expect_err "error: unknown pipeline 'nope' (known: transform)" "unknown pipeline message"
+expect_err "error: unknown pipeline 'nope' (known: extract, transform, export_serving)" "unknown pipeline message"
 run_materia -p proj pipeline run transform --format json
 expect_code 0 "pipeline run transform"
 expect_out '"failed": 0' "json summary"
@@ -76,7 +76,7 @@ run_materia -p proj sql "SELECT name FROM raw.feed WHERE code = 'BR'" --format c
 expect_out "Brasil" "seed change applied downstream"
 run_materia -p proj pipeline check transform --format json
 expect_code 1 "pipeline check: nothing to do"
-expect_out '"has_work": false' "json says no work"
+expect_out '"has_work":false' "json says no work"
 
 run_materia check --project proj --format json
 expect_code 1 "--project may follow the command"

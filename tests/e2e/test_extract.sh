@@ -38,7 +38,8 @@ stop_server() {  # stop_server: SIGTERM ends the server with exit 0
   if [ "$code" -eq 0 ]; then ok; else fail "serve-psd exits $code on SIGTERM, expected 0"; fi
 }
 
-# write_project DIR PORT [LINES]: a project whose psd source asks for 2026/07..2026/09.
+# write_project DIR PORT [RETRIES [LINES]]: a project whose psd source asks for
+# 2026/07..2026/09, retrying RETRIES times (default 3).
 write_project() {
   mkdir -p "$1"
   cat >"$1/config.yaml" <<YAML
@@ -51,11 +52,11 @@ extract:
     base_url: http://127.0.0.1:$2
     archives_from: 2026-07
     archives_to: 2026-09
-    retries: 3
+    retries: ${3:-3}
     retry_backoff_ms: 10
     retry_backoff_max_ms: 40
     timeout_total_ms: 10000
-${3:-}
+${4:-}
 YAML
 }
 
@@ -127,7 +128,7 @@ stop_server
 
 # --- Injected 500s and truncated bodies are retried -----------------------------------
 start_server faults --fail-rate 0.4 --truncate-rate 0.4 --seed 3
-write_project faults "$PORT" "    retries: 8"
+write_project faults "$PORT" 8
 run_materia -p faults extract --format json
 expect_code 0 "extract retries 500s and truncated bodies"
 expect_json "every file landed after retries" "
@@ -143,7 +144,7 @@ stop_server
 # --- A server that always fails: one line per file, exit 1, no file -------------------
 start_server failing --fail-rate 1
 URL="http://127.0.0.1:$PORT"
-write_project failing "$PORT" "    retries: 2"
+write_project failing "$PORT" 2
 run_materia -p failing extract
 expect_code 1 "a file that cannot be downloaded fails the extract"
 expect_err "error: $URL/archives/2026/07/psd_alldata_csv.zip: HTTP 500 (after 3 attempts)
@@ -184,7 +185,7 @@ stop_server
 start_server down
 URL="http://127.0.0.1:$PORT"
 stop_server
-write_project down "$PORT" "    retries: 1"
+write_project down "$PORT" 1
 run_materia -p down extract
 expect_code 1 "an unreachable server fails the extract"
 expect_err "error: $URL/archives/2026/07/psd_alldata_csv.zip: cannot connect to the server (Connection refused) (after 2 attempts)" \
@@ -197,12 +198,13 @@ run_materia -p plain_project extract
 expect_code 2 "no extract section"
 expect_err "error: config.yaml has no extract: section; add one such as 'extract: {psd: {archives_from: 2024-01}}'" \
   "a missing extract section is explained"
-write_project badmonth 1 "    archives_to: 2026-13"
+write_project badmonth 1
+sed -i 's|archives_to: .*|archives_to: 2026-13|' badmonth/config.yaml
 run_materia -p badmonth extract
 expect_code 2 "a bad month"
-expect_err "error: config.yaml:14:18: invalid archives_to '2026-13': expected a month as YYYY-MM" \
+expect_err "error: config.yaml:9:18: invalid archives_to '2026-13': expected a month as YYYY-MM" \
   "the bad month is named with its position"
-write_project badkey 1 "    retires: 3"
+write_project badkey 1 3 "    retires: 3"
 run_materia -p badkey extract
 expect_code 2 "an unknown key"
 expect_err "error: config.yaml:14:5: unknown key 'retires' in extract source 'psd'" "the unknown key is named"

@@ -81,12 +81,13 @@ class ExtractTest : public ::testing::Test {
   }
 
   // A project whose psd source asks for 2026/07 to 2026/09 from the server.
-  void WriteProject(const std::string& extra = "    retries: 2\n") {
+  void WriteProject(const std::string& extra = "    retries: 2\n", int64_t timeout_total_ms = 10000) {
     std::ofstream config(directory_ / "config.yaml");
     config << "gateways:\n  local:\n    connection: {type: duckdb, database: warehouse.duckdb}\n"
            << "extract:\n  psd:\n    base_url: " << server_->url() << "\n"
            << "    archives_from: 2026-07\n    archives_to: 2026-09\n"
-           << "    retry_backoff_ms: 5\n    retry_backoff_max_ms: 20\n    timeout_total_ms: 10000\n"
+           << "    retry_backoff_ms: 5\n    retry_backoff_max_ms: 20\n"
+           << "    timeout_total_ms: " << timeout_total_ms << "\n"
            << extra;
     config.close();
     auto loaded = LoadConfig(directory_.string());
@@ -216,6 +217,36 @@ TEST_F(ExtractTest, RetriesFailuresAndTruncatedBodies) {
   EXPECT_GT(stats.truncated, 0);
   EXPECT_EQ(attempts, static_cast<int>(report.files.size() + stats.failures + stats.truncated));
   EXPECT_EQ(LandingFiles().size(), 3u);
+}
+
+TEST_F(ExtractTest, RetriesTimeouts) {
+  PsdServerOptions faults;
+  faults.delay_ms = 300;
+  faults.delay_rate = 0.5;
+  faults.seed = 11;
+  StartServer(faults);
+  WriteProject("    retries: 10\n", 150);
+  ExtractReport report = Extract();
+  EXPECT_EQ(report.downloaded, 3);
+  EXPECT_EQ(report.failed, 0);
+  int attempts = 0;
+  for (const ExtractFileResult& file : report.files) attempts += file.attempts;
+  EXPECT_GT(attempts, 4);
+}
+
+TEST_F(ExtractTest, RemovesTemporaryFilesOfKilledRuns) {
+  StartServer();
+  WriteProject();
+  fs::create_directories(fs::path(landing_) / "psd/2026/07");
+  // pid 999999999 does not run (above Linux's pid_max).
+  std::ofstream(fs::path(landing_) / ".extract-999999999-0.zip.tmp") << "partial";
+  std::ofstream(fs::path(landing_) / "psd/2026/07/.extract-999999999-1.csv.gz.tmp") << "partial";
+  std::ofstream(fs::path(landing_) / ("psd/2026/07/.extract-" + std::to_string(::getpid()) + "-77.csv.gz.tmp"))
+      << "this process's own";
+  Extract();
+  EXPECT_FALSE(fs::exists(fs::path(landing_) / ".extract-999999999-0.zip.tmp"));
+  EXPECT_FALSE(fs::exists(fs::path(landing_) / "psd/2026/07/.extract-999999999-1.csv.gz.tmp"));
+  EXPECT_TRUE(fs::exists(fs::path(landing_) / ("psd/2026/07/.extract-" + std::to_string(::getpid()) + "-77.csv.gz.tmp")));
 }
 
 TEST_F(ExtractTest, AServerThatAlwaysFailsLeavesNoFile) {
@@ -376,18 +407,18 @@ TEST(ExtractConfig, NamesEveryMistakeWithItsPosition) {
   EXPECT_EQ(ConfigError("extract:\n  psd:\n    archives_from: 2024-01\n    archives_to: 24-1\n"),
             "config.yaml:4:18: invalid archives_to '24-1': expected a month as YYYY-MM");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-01, base_url: 'ftp://x'}\n"),
-            "config.yaml:2:42: invalid base_url 'ftp://x': expected an http:// or https:// URL");
+            "config.yaml:2:43: invalid base_url 'ftp://x': expected an http:// or https:// URL");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-01, retries: 11}\n"),
-            "config.yaml:2:41: retries must be a whole number from 0 to 10, got '11'");
+            "config.yaml:2:42: retries must be a whole number from 0 to 10, got '11'");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-01, timeout_total_ms: -5}\n"),
-            "config.yaml:2:50: timeout_total_ms must be a whole number from 1 to 86400000, got '-5'");
+            "config.yaml:2:51: timeout_total_ms must be a whole number from 1 to 86400000, got '-5'");
   EXPECT_EQ(ConfigError("extract:\n  psd: {base_url: 'http://x'}\n"),
             "config.yaml:2:3: extract source 'psd' needs archives_from, the first monthly archive (YYYY-MM)");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, archives_to: 2024-04}\n"),
             "config.yaml:2:3: extract source 'psd': archives_to is before archives_from");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, schedule: 'every day'}\n"),
-            "config.yaml:2:42: invalid schedule 'every day': expected five fields or an alias "
-            "such as @daily");
+            "config.yaml:2:43: schedule: invalid cron 'every day': expected 5 fields (minute hour "
+            "day-of-month month day-of-week), found 2");
   EXPECT_EQ(ConfigError("extract:\n  PSD: {archives_from: 2024-05}\n"),
             "config.yaml:2:3: extract source name 'PSD' must be lower-case letters, digits and _ "
             "(at most 64)");
@@ -400,20 +431,20 @@ TEST(ExtractConfig, NamesEveryMistakeWithItsPosition) {
             "config.yaml:2:3: extract source 'psd' must be a mapping of settings, e.g. "
             "{archives_from: 2024-01}");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, archive_path: 'a/{year}.zip'}\n"),
-            "config.yaml:2:46: invalid archive_path 'a/{year}.zip': it needs {month}");
+            "config.yaml:2:47: invalid archive_path 'a/{year}.zip': it needs {month}");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, landing_path: '../{year}/{month}/{etag}.csv.gz'}\n"),
-            "config.yaml:2:46: invalid landing_path '../{year}/{month}/{etag}.csv.gz': it must be a "
+            "config.yaml:2:47: invalid landing_path '../{year}/{month}/{etag}.csv.gz': it must be a "
             "relative path without '..'");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, landing_path: '{year}/{month}/{etag}.csv'}\n"),
-            "config.yaml:2:46: invalid landing_path '{year}/{month}/{etag}.csv': it must end in .csv.gz");
+            "config.yaml:2:47: invalid landing_path '{year}/{month}/{etag}.csv': it must end in .csv.gz");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, landing_path: '{etag}/{year}/{month}.csv.gz'}\n"),
-            "config.yaml:2:46: invalid landing_path '{etag}/{year}/{month}.csv.gz': {etag} belongs in "
+            "config.yaml:2:47: invalid landing_path '{etag}/{year}/{month}.csv.gz': {etag} belongs in "
             "the file name, not in a directory");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, landing_path: '{day}/{year}/{month}/{etag}.csv.gz'}\n"),
-            "config.yaml:2:46: invalid landing_path '{day}/{year}/{month}/{etag}.csv.gz': unknown "
+            "config.yaml:2:47: invalid landing_path '{day}/{year}/{month}/{etag}.csv.gz': unknown "
             "placeholder {day}");
   EXPECT_EQ(ConfigError("extract:\n  psd: {archives_from: 2024-05, type: ftp}\n"),
-            "config.yaml:2:38: unknown extract type 'ftp' (known: psd)");
+            "config.yaml:2:39: unknown extract type 'ftp' (known: psd)");
 }
 
 TEST(LandingDirectory, FlagThenEnvironmentThenVariableThenDefault) {
