@@ -38,4 +38,8 @@ void BenchDevCommands(const BenchOptions& options, const std::string& scratch, R
 // Applies the project first when it is not applied yet.
 void BenchExport(const BenchOptions& options, const std::string& project_dir, Report& report);
 
+// extract of 24 monthly archives (scale 0.1; 0.02 with --quick) from the local PSD
+// server: cold, then with every ETag known (all 304: no body bytes may be downloaded).
+void BenchExtract(const BenchOptions& options, const std::string& scratch, Report& report);
+
 }  // namespace materia::bench

@@ -34,7 +34,7 @@ constexpr std::string_view kTopLevelKeys[] = {
     "after_all", "format", "ui", "plan", "linter", "cicd_bot", "users", "notification_targets",
     "default_target_environment", "physical_schema_mapping", "environment_suffix_target",
     "default_connection", "default_test_connection", "default_scheduler", "env_vars",
-    "cache_dir", "extract", "pipelines", "workers", "serving", "features", "migration", "run",
+    "cache_dir", "extract", "pipelines", "workers", "supervisor", "serving", "features", "migration", "run",
     "environment_catalog_mapping", "environment_ttl", "snapshot_ttl"};
 
 constexpr std::string_view kGatewayKeys[] = {
