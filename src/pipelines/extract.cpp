@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -185,6 +186,18 @@ class RemoveOnExit {
   std::string path_;
 };
 
+// True when process `pid` exists and is not a zombie (a killed process whose parent
+// died too may stay a zombie where nothing reaps it, as under some container inits).
+bool ProcessRuns(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  for (int i = 0; i < 8 && std::getline(status, line); i++) {
+    if (line.rfind("State:", 0) == 0) return line.find('Z') == std::string::npos;
+  }
+  return true;
+}
+
 // Removes the temporary files (".extract-<pid>-<n>...tmp") that a killed extract left
 // in `directory`: those of processes that no longer run. Looks at most at
 // kStaleScanEntriesMax entries.
@@ -199,8 +212,7 @@ void RemoveStaleTemporaryFiles(const fs::path& directory) {
       continue;
     }
     const long pid = std::strtol(name.c_str() + 9, nullptr, 10);
-    const bool running = pid > 0 && (pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 ||
-                                     errno != ESRCH);
+    const bool running = pid > 0 && (pid == ::getpid() || ProcessRuns(static_cast<pid_t>(pid)));
     if (running) continue;
     std::error_code ignored;
     fs::remove(entries->path(), ignored);
