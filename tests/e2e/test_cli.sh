@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 
 for command in "" plan apply run check sql "pipeline" "pipeline list" "pipeline check" \
-               "pipeline run" example "example psd"; do
+               "pipeline run" "pipeline history" supervise extract export-serving example "example psd" \
+               "example serve-psd" audit test create_test validate render dag format info janitor; do
   # shellcheck disable=SC2086
   run_materia $command --help
   expect_code 0 "materia $command --help"
