@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/cron.h"
 #include "base/text.h"
 #include "base/time.h"
 #include "pipelines/extract_config.h"
@@ -87,6 +88,9 @@ std::vector<Target> TargetsOf(const ExtractSourceConfig& source) {
   }
   return targets;
 }
+
+// When a source was last found current (all its files fetched or unchanged), in ms.
+std::string CheckedKey(const std::string& source) { return "extract:checked:" + source; }
 
 std::string EtagKey(const Target& target) {
   return "extract:etag:" + target.source->name + ":" + target.url;
@@ -399,7 +403,9 @@ Result<ExtractReport> RunExtract(const ProjectConfig& config, StateStore& state,
   }
   ExtractReport report;
   int index = 0;
-  for (const std::vector<Target>& source_targets : targets) {
+  for (size_t source_index = 0; source_index < targets.size(); source_index++) {
+    const std::vector<Target>& source_targets = targets[source_index];
+    int failed_before = report.failed;
     for (const Target& target : source_targets) {
       FileProgress progress(options, ++index, total, target);
       ExtractFileResult file;
@@ -412,6 +418,9 @@ Result<ExtractReport> RunExtract(const ProjectConfig& config, StateStore& state,
         break;
       }
     }
+    if (report.failed == failed_before) {  // the source is current as of now
+      MATERIA_RETURN_IF_ERROR(state.PutValue(CheckedKey(sources[source_index].name), std::to_string(NowMs())));
+    }
   }
   return report;
 }
@@ -421,7 +430,16 @@ Result<ExtractCheckResult> CheckExtract(const ProjectConfig& config, StateStore&
   MATERIA_ASSIGN_OR_RETURN(std::vector<ExtractSourceConfig> sources, SelectSources(config, options.source));
   const std::string landing = LandingDirectory(config, options.landing_dir);
   ExtractCheckResult check;
+  const TimestampMs now_ms = NowMs();
   for (const ExtractSourceConfig& source : sources) {
+    // A source with a schedule is asked only once per tick of its cron.
+    if (!source.schedule.empty()) {
+      MATERIA_ASSIGN_OR_RETURN(Cron cron, Cron::Parse(source.schedule));
+      MATERIA_ASSIGN_OR_RETURN(std::optional<std::string> checked, state.GetValue(CheckedKey(source.name)));
+      TimestampMs checked_ms = checked ? std::strtoll(checked->c_str(), nullptr, 10) : 0;
+      if (checked_ms > 0 && checked_ms >= cron.Floor(now_ms)) continue;  // not due yet
+    }
+    size_t reasons_before = check.reasons.size();
     for (const Target& target : TargetsOf(source)) {
       MATERIA_ASSIGN_OR_RETURN(std::optional<std::string> stored, state.GetValue(EtagKey(target)));
       MATERIA_ASSIGN_OR_RETURN(std::string known_etag, KnownEtag(state, target, landing));
@@ -449,6 +467,10 @@ Result<ExtractCheckResult> CheckExtract(const ProjectConfig& config, StateStore&
       }
       check.reasons.push_back(source.name + " " + (target.current ? "current " : "") +
                               MonthText(target.month) + ": " + target.url + why);
+    }
+    if (!source.schedule.empty() && check.reasons.size() == reasons_before) {
+      // Asked at this tick and nothing changed: not again before the next one.
+      MATERIA_RETURN_IF_ERROR(state.PutValue(CheckedKey(source.name), std::to_string(now_ms)));
     }
   }
   check.has_work = !check.reasons.empty();

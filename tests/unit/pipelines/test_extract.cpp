@@ -337,6 +337,24 @@ TEST_F(ExtractTest, CheckSeesAChangedEtag) {
       << check.reasons[0];
 }
 
+TEST_F(ExtractTest, ASourceWithAScheduleIsAskedOncePerTick) {
+  PsdServerOptions options;
+  options.change_etags = true;  // every answer would be news
+  StartServer(options);
+  WriteProject("    retries: 2\n    schedule: '@daily'\n");
+  EXPECT_TRUE(Check().has_work);  // never extracted: due
+  ASSERT_EQ(Extract().downloaded, 3);
+  const PsdServerStats stats = server_->stats();
+  // Extracted since today's tick: the check does not ask the server at all.
+  ExtractCheckResult check = Check();
+  EXPECT_FALSE(check.has_work);
+  EXPECT_EQ(server_->stats().requests, stats.requests);
+  // Without a schedule the same source is asked every time.
+  WriteProject("    retries: 2\n");
+  EXPECT_TRUE(Check().has_work);
+  EXPECT_GT(server_->stats().requests, stats.requests);
+}
+
 TEST_F(ExtractTest, NamesAMissingSectionAndAnUnknownSource) {
   std::ofstream(directory_ / "config.yaml") << "variables: {landing_dir: data/landing}\n";
   auto config = LoadConfig(directory_.string());
