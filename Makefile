@@ -10,6 +10,7 @@ all: build
 setup:
 	@scripts/setup
 	@scripts/fetch-duckdb
+	@scripts/fetch-web-assets
 
 $(BUILD)/CMakeCache.txt: | setup
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo

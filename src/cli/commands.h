@@ -26,6 +26,7 @@ void RegisterInfoCommand(CLI::App& app, GlobalOptions& global);      // info
 void RegisterJanitorCommand(CLI::App& app, GlobalOptions& global);   // janitor
 void RegisterExtractCommand(CLI::App& app, GlobalOptions& global);   // extract
 void RegisterExportServingCommand(CLI::App& app, GlobalOptions& global);  // export-serving
+void RegisterServeCommand(CLI::App& app, GlobalOptions& global);    // serve
 
 // Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
 nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);

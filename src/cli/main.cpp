@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   materia::cli::RegisterJanitorCommand(app, global);
   materia::cli::RegisterExtractCommand(app, global);
   materia::cli::RegisterExportServingCommand(app, global);
+  materia::cli::RegisterServeCommand(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
