@@ -42,4 +42,8 @@ void BenchExport(const BenchOptions& options, const std::string& project_dir, Re
 // server: cold, then with every ETag known (all 304: no body bytes may be downloaded).
 void BenchExtract(const BenchOptions& options, const std::string& scratch, Report& report);
 
+// `materia serve` on the applied PSD project under wrk: /api/metrics and the explorer
+// page, alone and while export-serving replaces the serving file in a loop.
+void BenchServe(const BenchOptions& options, const std::string& project_dir, Report& report);
+
 }  // namespace materia::bench

@@ -43,7 +43,7 @@ struct ServeOptions {
   int port = 8080;
   std::string token;
   std::string static_dir;
-  int threads = 8;
+  int threads = 16;
 };
 
 int RunServe(const ServeOptions& command) {
@@ -92,7 +92,7 @@ void RegisterServeCommand(CLI::App& app, GlobalOptions& global) {
   command->add_option("--token", options->token, "token required on every route but /health")
       ->envname("MATERIA_SERVE_TOKEN");
   command->add_option("--static-dir", options->static_dir, "folder of the static files (default: web/static)");
-  command->add_option("--threads", options->threads, "worker threads (default 8)");
+  command->add_option("--threads", options->threads, "worker threads (default 16)");
   SetProjectAction(command, global, [options] { return RunServe(*options); });
 }
 

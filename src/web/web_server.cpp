@@ -258,7 +258,10 @@ void WebServer::Impl::Register() {
   server.set_read_timeout(options.read_timeout_ms / 1000, (options.read_timeout_ms % 1000) * 1000);
   server.set_write_timeout(options.write_timeout_ms / 1000, (options.write_timeout_ms % 1000) * 1000);
   server.set_payload_max_length(options.body_bytes_max);
-  server.set_keep_alive_max_count(1000);
+  // A kept-alive connection holds a worker thread: recycle it after a bounded number of
+  // requests (and a short idle time) so that waiting connections get their turn.
+  server.set_keep_alive_max_count(10);
+  server.set_keep_alive_timeout(2);
   server.set_tcp_nodelay(true);  // small answers go out at once, not after a delayed ACK
 }
 

@@ -25,7 +25,7 @@ struct WebServerOptions {
   int port = 8080;  // 0 = any free port (see WebServer::port())
   std::string token;  // "" = none; required unless bind_address is a loopback address
   std::string static_dir;
-  int threads = 8;
+  int threads = 16;
   int read_timeout_ms = 10000;
   int write_timeout_ms = 10000;
   size_t body_bytes_max = 64 * 1024;
