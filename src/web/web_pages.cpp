@@ -215,7 +215,13 @@ std::string TopProducers(const QueryResult& top, const std::string& unit) {
 
 // Columns (x) for layers in the order data flows, rows (y) within each layer.
 std::string DagSvg(const Project& project) {
-  constexpr int kColumnWidth = 240, kNodeWidth = 200, kNodeHeight = 28, kRowHeight = 40, kMargin = 16;
+  constexpr int kNodeHeight = 28, kRowHeight = 40, kMargin = 16;
+  // Boxes as wide as the longest name (about 7 px a character at 12 px), columns with
+  // room for the edges between them.
+  size_t longest = 0;
+  for (const Model& model : project.models) longest = std::max(longest, model.name().size());
+  const int kNodeWidth = std::clamp(static_cast<int>(16 + 7 * longest), 160, 420);
+  const int kColumnWidth = kNodeWidth + 60;
   std::vector<std::string> layers;
   std::map<std::string, std::pair<int, int>> position;  // model -> (column, row)
   std::map<std::string, int> rows_in_layer;
@@ -247,10 +253,21 @@ std::string DagSvg(const Project& project) {
     for (const std::string& parent_name : model.parents) {
       auto parent = position.find(parent_name);
       if (parent == position.end()) continue;
+      const int y1 = y_of(parent->second.second) + kNodeHeight / 2;
+      const int y2 = y_of(child->second.second) + kNodeHeight / 2;
+      if (parent->second.first == child->second.first) {
+        // Within one layer: a curve on the boxes' right side instead of a line across them.
+        const int x = x_of(child->second.first) + kNodeWidth;
+        const int bulge = x + 18 + 4 * std::abs(child->second.second - parent->second.second);
+        svg += "<path class=\"edge\" d=\"M" + std::to_string(x) + "," + std::to_string(y1) + " C" +
+               std::to_string(bulge) + "," + std::to_string(y1) + " " + std::to_string(bulge) + "," +
+               std::to_string(y2) + " " + std::to_string(x) + "," + std::to_string(y2) +
+               "\" fill=\"none\" stroke=\"#8899aa\" stroke-width=\"1.5\"/>\n";
+        continue;
+      }
       svg += "<line class=\"edge\" x1=\"" + std::to_string(x_of(parent->second.first) + kNodeWidth) + "\" y1=\"" +
-             std::to_string(y_of(parent->second.second) + kNodeHeight / 2) + "\" x2=\"" +
-             std::to_string(x_of(child->second.first)) + "\" y2=\"" +
-             std::to_string(y_of(child->second.second) + kNodeHeight / 2) + "\" stroke=\"#8899aa\" stroke-width=\"1.5\"/>\n";
+             std::to_string(y1) + "\" x2=\"" + std::to_string(x_of(child->second.first)) + "\" y2=\"" +
+             std::to_string(y2) + "\" stroke=\"#8899aa\" stroke-width=\"1.5\"/>\n";
     }
   }
   for (const auto& [name, at] : position) {
