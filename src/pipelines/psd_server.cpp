@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/hash.h"
+#include "pipelines/http_listen.h"
 #include "pipelines/psd_generator.h"
 #include "pipelines/zip_archive.h"
 
@@ -19,7 +20,6 @@ namespace {
 constexpr size_t kReleasesCachedMax = 8;
 constexpr size_t kCorruptOffset = 64;
 constexpr int64_t kDelayMsMax = 600000;
-constexpr int kStartWaitMsMax = 5000;
 constexpr const char* kEntryName = "psd_alldata.csv";
 
 // One zipped release, as served.
@@ -301,19 +301,8 @@ Result<std::unique_ptr<PsdServer>> PsdServer::Start(const PsdServerOptions& opti
                       state->Answer(request, response, state->end_index);
                     });
   state->server.set_keep_alive_max_count(100);
-  if (options.port == 0) {
-    state->port = state->server.bind_to_any_port(options.bind_address);
-  } else if (state->server.bind_to_port(options.bind_address, options.port)) {
-    state->port = options.port;
-  }
-  if (state->port <= 0) {
-    return Status::IoError("cannot listen on " + options.bind_address + ":" + std::to_string(options.port));
-  }
-  state->thread = std::thread([state] { state->server.listen_after_bind(); });
-  // Stop before the accept loop runs would not end it: wait until it does (bounded).
-  for (int waited_ms = 0; !state->server.is_running() && waited_ms < kStartWaitMsMax; waited_ms++) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  MATERIA_ASSIGN_OR_RETURN(state->port,
+                           ListenInBackground(state->server, options.bind_address, options.port, &state->thread));
   return std::unique_ptr<PsdServer>(new PsdServer(std::move(impl)));
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "pipelines/http_listen.h"
 #include "base/text.h"
 
 namespace materia {
@@ -19,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kStartWaitMsMax = 5000;
 constexpr int kThreadsMax = 64;
 constexpr uintmax_t kStaticFileBytesMax = 16u << 20;
 
@@ -277,18 +277,8 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(const WebServerOptions& opti
   impl->app = std::make_unique<WebApp>(impl->options.app);
   impl->Register();
   Impl* state = impl.get();
-  if (options.port == 0) {
-    state->port = state->server.bind_to_any_port(options.bind_address);
-  } else if (state->server.bind_to_port(options.bind_address, options.port)) {
-    state->port = options.port;
-  }
-  if (state->port <= 0) {
-    return Status::IoError("cannot listen on " + options.bind_address + ":" + std::to_string(options.port));
-  }
-  state->thread = std::thread([state] { state->server.listen_after_bind(); });
-  for (int waited_ms = 0; !state->server.is_running() && waited_ms < kStartWaitMsMax; waited_ms++) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  MATERIA_ASSIGN_OR_RETURN(state->port,
+                           ListenInBackground(state->server, options.bind_address, options.port, &state->thread));
   return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));
 }
 
