@@ -315,6 +315,12 @@ WebReply PageExplorer(WebApp& app, const WebParams& params) {
     return ErrorPage(503, "Explorer", "Explorer",
                      "The serving file is not available: " + lease.status().message());
   }
+  // The page depends only on the serving file's version and the query: cached with it.
+  std::string cache_key = "page:explorer:" + query->commodity + ":" +
+                          (query->from_year ? std::to_string(*query->from_year) : "") + ":" +
+                          (query->to_year ? std::to_string(*query->to_year) : "");
+  for (const std::string& country : query->countries) cache_key += ":" + country;
+  if (auto cached = lease->Cached(cache_key)) return WebReply{200, "text/html; charset=utf-8", *cached};
   auto commodities = QueryCommodities(*lease);
   if (!commodities.ok()) return ErrorPage(500, "Explorer", "Explorer", commodities.status().message());
   if (commodities->rows.empty()) return ErrorPage(200, "Explorer", "Explorer", "The serving file has no commodities yet.");
@@ -350,7 +356,9 @@ WebReply PageExplorer(WebApp& app, const WebParams& params) {
   body += "<section class=\"metrics-table\">\n<h2>By country and market year</h2>\n" + ExplorerTable(*metrics) +
           "</section>\n";
   body += TopProducers(*top, unit);
-  return Page(200, "Explorer", "Explorer", body);
+  WebReply reply = Page(200, "Explorer", "Explorer", body);
+  lease->Remember(cache_key, reply.body);
+  return reply;
 }
 
 WebReply PagePipelines(WebApp& app) {

@@ -321,7 +321,17 @@ TEST_F(WebServerTest, MetricsUseRoutePatterns) {
   Get("/api/models/serving.evens");
   Get("/api/models/raw.numbers");
   Get("/api/commodities");
-  const std::string metrics = Get("/metrics")->body;
+  // A request is counted once its answer is written, which may be just after the
+  // client has read it: wait (bounded) until the last one is in.
+  std::string metrics;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    metrics = Get("/metrics")->body;
+    if (metrics.find("materia_http_request_duration_seconds_count{route=\"/api/commodities\"} 1\n") !=
+        std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_NE(metrics.find("# TYPE materia_pipeline_runs_total counter\n"), std::string::npos);
   EXPECT_NE(metrics.find("materia_pipeline_runs_total{pipeline=\"extract\",status=\"failed\"} 1\n"), std::string::npos);
   EXPECT_NE(metrics.find("materia_pipeline_duration_seconds_bucket{pipeline=\"transform\",le=\"60\"} 1\n"),
