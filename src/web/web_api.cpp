@@ -294,6 +294,8 @@ Result<std::vector<ModelStatus>> ProdModelStatuses(StateStore& state) {
   for (const auto& [name, snapshot] : prod->snapshots) {
     ModelStatus status;
     status.name = name;
+    MATERIA_ASSIGN_OR_RETURN(std::optional<SnapshotRecord> definition, state.GetSnapshot(name, snapshot.fingerprint));
+    if (definition) status.kind = definition->kind;
     MATERIA_ASSIGN_OR_RETURN(std::optional<MaterializationRecord> record,
                              state.GetMaterialization(name, snapshot.version));
     if (record) {

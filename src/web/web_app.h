@@ -83,6 +83,7 @@ Result<MetricsQuery> ParseMetricsQuery(const WebParams& params);
 // The model of prod that each answer is about, as a page or the API shows it.
 struct ModelStatus {
   std::string name;
+  std::string kind;  // "FULL", "VIEW", ... ("" when the snapshot is unknown)
   bool materialized = false;
   MaterializationRecord materialization;
   std::string last_action;  // "ran", "skipped", "failed", "" when unknown

@@ -397,7 +397,9 @@ WebReply PagePipelines(WebApp& app) {
   rows.clear();
   for (const ModelStatus& status : *statuses) {
     rows.push_back({"<a href=\"/catalog#" + Escape(status.name) + "\">" + Escape(status.name) + "</a>",
-                    status.materialized ? std::to_string(status.materialization.rows) : "",
+                    status.kind == "VIEW"  ? "view"
+                    : status.materialized ? std::to_string(status.materialization.rows)
+                                          : "",
                     status.materialized ? "<code>" + Escape(status.materialization.data_version.substr(0, 12)) + "</code>" : "",
                     status.materialized ? When(status.materialization.finished_ms) : "", Escape(status.last_action),
                     Escape(status.last_reason)});
