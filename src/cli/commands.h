@@ -27,6 +27,7 @@ void RegisterJanitorCommand(CLI::App& app, GlobalOptions& global);   // janitor
 void RegisterExtractCommand(CLI::App& app, GlobalOptions& global);   // extract
 void RegisterExportServingCommand(CLI::App& app, GlobalOptions& global);  // export-serving
 void RegisterServeCommand(CLI::App& app, GlobalOptions& global);    // serve
+void RegisterFeaturesCommand(CLI::App& app, GlobalOptions& global);  // features
 
 // Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
 nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);

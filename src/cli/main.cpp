@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   materia::cli::RegisterExtractCommand(app, global);
   materia::cli::RegisterExportServingCommand(app, global);
   materia::cli::RegisterServeCommand(app, global);
+  materia::cli::RegisterFeaturesCommand(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
