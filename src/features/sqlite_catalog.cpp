@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "db/sqlite.h"
+#include "db/sqlite_schema.h"
 
 namespace materia {
 
@@ -26,14 +27,8 @@ using Mode = SqliteTransaction::Mode;
 
 constexpr int kBusyTimeoutMs = 10'000;
 
-struct CatalogMigration {
-  int version = 0;
-  std::string description;
-  std::string sql;
-};
-
-const std::vector<CatalogMigration>& CatalogMigrations() {
-  static const std::vector<CatalogMigration> migrations = {
+const std::vector<SqliteMigration>& CatalogMigrations() {
+  static const std::vector<SqliteMigration> migrations = {
       {1, "feature materializations", R"sql(
 CREATE TABLE feature_materializations (
   feature            TEXT    NOT NULL,
@@ -52,13 +47,6 @@ CREATE INDEX feature_materializations_by_container
   return migrations;
 }
 
-const char* const kCreateVersionTable = R"sql(
-CREATE TABLE IF NOT EXISTS catalog_schema_version (
-  version     INTEGER NOT NULL PRIMARY KEY,
-  description TEXT    NOT NULL,
-  applied_ms  INTEGER NOT NULL
-))sql";
-
 const char* const kEntryColumns =
     "feature, feature_version, container, data_version, sample_count, materialized_at_ms";
 
@@ -66,82 +54,23 @@ const char* const kEntryColumns =
 const char* const kNewestFirst =
     "materialized_at_ms DESC, feature_version ASC, container ASC, data_version ASC";
 
-int64_t WallClockMs() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-}
-
-Status NewerError(const std::string& path, int found) {
+Status NewerError(const std::string& path, int found, int latest) {
   return Status::InvalidInput("materialization catalog " + path + " has schema version " +
                               std::to_string(found) + ", newer than this materia (" +
-                              std::to_string(LatestCatalogSchemaVersion()) + ")");
+                              std::to_string(latest) + ")");
 }
 
-Result<int> ReadCatalogSchemaVersion(SqliteDatabase& database) {
-  MATERIA_ASSIGN_OR_RETURN(
-      std::string table,
-      database.QueryText("SELECT name FROM sqlite_master "
-                         "WHERE type = 'table' AND name = 'catalog_schema_version'"));
-  if (table.empty()) return 0;
-  MATERIA_ASSIGN_OR_RETURN(SqliteStatement query,
-                           database.Prepare("SELECT MAX(version) FROM catalog_schema_version"));
-  MATERIA_ASSIGN_OR_RETURN(bool has_row, query.Step());
-  if (!has_row || query.ColumnIsNull(0)) return 0;
-  int64_t version = query.ColumnInt64(0);
-  if (version < 0 || version > 1'000'000) {
-    return Status::DatabaseError(database.path() + ": catalog schema version " +
-                                 std::to_string(version) + " is not valid");
-  }
-  return static_cast<int>(version);
+Status OlderError(const std::string& path, int found, int latest) {
+  return Status::InvalidInput("materialization catalog " + path + " has schema version " +
+                              std::to_string(found) + ", older than this materia (" +
+                              std::to_string(latest) + "); open it for writing once to upgrade it");
 }
 
-// Applies `migration` in its own write transaction unless the file already has it
-// (another process may have applied it meanwhile).
-Status ApplyMigration(SqliteDatabase& database, const CatalogMigration& migration) {
-  MATERIA_ASSIGN_OR_RETURN(SqliteTransaction transaction,
-                           SqliteTransaction::Begin(database, Mode::kImmediate));
-  MATERIA_RETURN_IF_ERROR(database.Execute(kCreateVersionTable));
-  MATERIA_ASSIGN_OR_RETURN(int current, ReadCatalogSchemaVersion(database));
-  if (current > LatestCatalogSchemaVersion()) return NewerError(database.path(), current);
-  if (current >= migration.version) return Status::Ok();  // rolled back: nothing written
-  if (current != migration.version - 1) {
-    return Status::Internal("catalog schema version " + std::to_string(current) +
-                            " cannot take migration " + std::to_string(migration.version));
-  }
-  Status applied = database.Execute(migration.sql);
-  MATERIA_RETURN_IF_ERROR(applied.WithPrefix("catalog migration " +
-                                             std::to_string(migration.version) + " (" +
-                                             migration.description + ") failed"));
-  MATERIA_ASSIGN_OR_RETURN(
-      SqliteStatement insert,
-      database.PrepareBound("INSERT INTO catalog_schema_version (version, description, "
-                            "applied_ms) VALUES (?, ?, ?)",
-                            {int64_t{migration.version}, migration.description, WallClockMs()}));
-  MATERIA_RETURN_IF_ERROR(insert.Run());
-  return transaction.Commit();
-}
-
-Status MigrateCatalogSchema(SqliteDatabase& database) {
-  MATERIA_ASSIGN_OR_RETURN(int current, ReadCatalogSchemaVersion(database));
-  if (current > LatestCatalogSchemaVersion()) return NewerError(database.path(), current);
-  for (const CatalogMigration& migration : CatalogMigrations()) {
-    if (migration.version <= current) continue;
-    MATERIA_RETURN_IF_ERROR(ApplyMigration(database, migration));
-  }
-  return Status::Ok();
-}
-
-Status CheckCatalogSchema(SqliteDatabase& database) {
-  MATERIA_ASSIGN_OR_RETURN(int current, ReadCatalogSchemaVersion(database));
-  int latest = LatestCatalogSchemaVersion();
-  if (current > latest) return NewerError(database.path(), current);
-  if (current < latest) {
-    return Status::InvalidInput("materialization catalog " + database.path() +
-                                " has schema version " + std::to_string(current) +
-                                ", older than this materia (" + std::to_string(latest) +
-                                "); open it for writing once to upgrade it");
-  }
-  return Status::Ok();
+// The catalog's schema, with messages naming the file at `path`.
+SqliteSchema CatalogSchema(const std::string& path) {
+  return SqliteSchema{"catalog_schema_version", "catalog ", &CatalogMigrations(),
+                      [path](int found, int latest) { return NewerError(path, found, latest); },
+                      [path](int found, int latest) { return OlderError(path, found, latest); }};
 }
 
 MaterializationEntry ReadEntry(const SqliteStatement& row) {
@@ -343,9 +272,9 @@ Result<std::unique_ptr<MaterializationCatalog>> OpenSqliteCatalog(const std::str
   MATERIA_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> database,
                            SqliteDatabase::Open(path, options));
   if (read_only) {
-    MATERIA_RETURN_IF_ERROR(CheckCatalogSchema(*database));
+    MATERIA_RETURN_IF_ERROR(CheckSchema(*database, CatalogSchema(database->path())));
   } else {
-    MATERIA_RETURN_IF_ERROR(MigrateCatalogSchema(*database));
+    MATERIA_RETURN_IF_ERROR(MigrateSchema(*database, CatalogSchema(database->path())));
   }
   return std::unique_ptr<MaterializationCatalog>(new SqliteCatalog(std::move(database)));
 }

@@ -107,48 +107,20 @@ CREATE TABLE key_values (
 );
 )sql";
 
-const char* const kCreateVersionTable = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (
-  version     INTEGER NOT NULL PRIMARY KEY,
-  description TEXT    NOT NULL,
-  applied_ms  INTEGER NOT NULL
-))sql";
-
-int64_t WallClockMs() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
-}
-
 Status NewerError(int found, int latest) {
   return Status::InvalidInput("state store schema version " + std::to_string(found) +
                               " is newer than this materia (" + std::to_string(latest) + ")");
 }
 
-// Applies `migration` in its own write transaction unless the file already has it.
-Status ApplyMigration(SqliteDatabase& database, const StateMigration& migration) {
-  MATERIA_ASSIGN_OR_RETURN(
-      SqliteTransaction transaction,
-      SqliteTransaction::Begin(database, SqliteTransaction::Mode::kImmediate));
-  MATERIA_RETURN_IF_ERROR(database.Execute(kCreateVersionTable));
-  MATERIA_ASSIGN_OR_RETURN(int current, ReadStateSchemaVersion(database));
-  if (current > LatestStateSchemaVersion()) {
-    return NewerError(current, LatestStateSchemaVersion());
-  }
-  if (current >= migration.version) return Status::Ok();  // rolled back: nothing written
-  if (current != migration.version - 1) {
-    return Status::Internal("state store schema version " + std::to_string(current) +
-                            " cannot take migration " + std::to_string(migration.version));
-  }
-  Status applied = database.Execute(migration.sql);
-  MATERIA_RETURN_IF_ERROR(applied.WithPrefix("migration " + std::to_string(migration.version) +
-                                             " (" + migration.description + ") failed"));
-  MATERIA_ASSIGN_OR_RETURN(
-      SqliteStatement insert,
-      database.PrepareBound(
-          "INSERT INTO schema_version (version, description, applied_ms) VALUES (?, ?, ?)",
-          {int64_t{migration.version}, migration.description, WallClockMs()}));
-  MATERIA_RETURN_IF_ERROR(insert.Run());
-  return transaction.Commit();
+Status OlderError(int found, int latest) {
+  return Status::InvalidInput("state store schema version " + std::to_string(found) +
+                              " is older than this materia (" + std::to_string(latest) +
+                              "); run `materia plan` to upgrade it");
+}
+
+const SqliteSchema& StateSchema() {
+  static const SqliteSchema schema{"schema_version", "", &StateMigrations(), NewerError, OlderError};
+  return schema;
 }
 
 }  // namespace
@@ -194,44 +166,11 @@ CREATE INDEX serving_exports_by_start ON serving_exports (started_ms);
 int LatestStateSchemaVersion() { return static_cast<int>(StateMigrations().size()); }
 
 Result<int> ReadStateSchemaVersion(SqliteDatabase& database) {
-  MATERIA_ASSIGN_OR_RETURN(
-      std::string table,
-      database.QueryText("SELECT name FROM sqlite_master "
-                         "WHERE type = 'table' AND name = 'schema_version'"));
-  if (table.empty()) return 0;
-  MATERIA_ASSIGN_OR_RETURN(SqliteStatement query,
-                           database.Prepare("SELECT MAX(version) FROM schema_version"));
-  MATERIA_ASSIGN_OR_RETURN(bool has_row, query.Step());
-  if (!has_row || query.ColumnIsNull(0)) return 0;
-  int64_t version = query.ColumnInt64(0);
-  if (version < 0 || version > 1'000'000) {
-    return Status::DatabaseError(database.path() + ": schema version " +
-                                 std::to_string(version) + " is not valid");
-  }
-  return static_cast<int>(version);
+  return ReadSchemaVersion(database, StateSchema());
 }
 
-Status MigrateStateSchema(SqliteDatabase& database) {
-  MATERIA_ASSIGN_OR_RETURN(int current, ReadStateSchemaVersion(database));
-  int latest = LatestStateSchemaVersion();
-  if (current > latest) return NewerError(current, latest);
-  for (const StateMigration& migration : StateMigrations()) {
-    if (migration.version <= current) continue;
-    MATERIA_RETURN_IF_ERROR(ApplyMigration(database, migration));
-  }
-  return Status::Ok();
-}
+Status MigrateStateSchema(SqliteDatabase& database) { return MigrateSchema(database, StateSchema()); }
 
-Status CheckStateSchema(SqliteDatabase& database) {
-  MATERIA_ASSIGN_OR_RETURN(int current, ReadStateSchemaVersion(database));
-  int latest = LatestStateSchemaVersion();
-  if (current > latest) return NewerError(current, latest);
-  if (current < latest) {
-    return Status::InvalidInput("state store schema version " + std::to_string(current) +
-                                " is older than this materia (" + std::to_string(latest) +
-                                "); run `materia plan` to upgrade it");
-  }
-  return Status::Ok();
-}
+Status CheckStateSchema(SqliteDatabase& database) { return CheckSchema(database, StateSchema()); }
 
 }  // namespace materia

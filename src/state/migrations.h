@@ -16,14 +16,11 @@
 
 #include "base/status.h"
 #include "db/sqlite.h"
+#include "db/sqlite_schema.h"
 
 namespace materia {
 
-struct StateMigration {
-  int version = 0;          // 1-based position in the list
-  std::string description;  // one line, stored with the version
-  std::string sql;          // statements separated by ';'
-};
+using StateMigration = SqliteMigration;
 
 // The migrations this binary knows, in order.
 const std::vector<StateMigration>& StateMigrations();
