@@ -254,6 +254,10 @@ TEST_F(WebServerTest, PagesFollowTheLayoutContract) {
   EXPECT_NE(explorer.find("&quot;series&quot;:[{&quot;name&quot;:&quot;Brazil&quot;,&quot;values&quot;:[1.0,"),
             std::string::npos);
   EXPECT_NE(explorer.find("World top 10 producers, 2024"), std::string::npos);
+  // Cached per serving-file version and query: the same page again, render time included.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(Get("/explorer?commodity=0440000&country=US&country=BR")->body, explorer);
+  EXPECT_NE(Get("/explorer?commodity=0440000&country=US")->body, explorer);
   const std::string catalog = Get("/catalog")->body;
   EXPECT_NE(catalog.find("<svg class=\"dag\""), std::string::npos);
   EXPECT_NE(catalog.find("<line class=\"edge\""), std::string::npos);
