@@ -169,10 +169,14 @@ cat > models/slow.sql <<'SQL'
 MODEL (name t.slow, kind FULL);
 SELECT sum(a.range * b.range) AS total FROM range(60000) a, range(20000) b
 SQL
+runs_before=$(sqlite3 .materia/state.db "SELECT coalesce(max(rowid), 0) FROM runs")
 "$MATERIA" plan --auto-apply --threads 1 >"$WORK/slow.out" 2>&1 &
 slow=$!
-for _ in $(seq 1 200); do
-  if ! "$MATERIA" sql "SELECT 1" >/dev/null 2>&1; then break; fi
+# Wait until the apply holds the warehouse: it records its run as running in state once
+# the warehouse is open. (Probing the warehouse itself could take the lock first.)
+for _ in $(seq 1 400); do
+  running=$(sqlite3 .materia/state.db "SELECT count(*) FROM runs WHERE status = 'running' AND rowid > $runs_before" 2>/dev/null || true)
+  if [ "${running:-0}" -gt 0 ]; then break; fi
   sleep 0.05
 done
 run_materia janitor
