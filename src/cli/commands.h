@@ -28,6 +28,8 @@ void RegisterExtractCommand(CLI::App& app, GlobalOptions& global);   // extract
 void RegisterExportServingCommand(CLI::App& app, GlobalOptions& global);  // export-serving
 void RegisterServeCommand(CLI::App& app, GlobalOptions& global);    // serve
 void RegisterFeaturesCommand(CLI::App& app, GlobalOptions& global);  // features
+// features status|resolve|write|read|delete|copy|migrate|catalog (features_store_command.cpp)
+void RegisterFeatureStoreCommands(CLI::App* features, GlobalOptions& global);
 
 // Audit outcomes as JSON: [{model, audit, blocking, passed, failing_rows, error, sample}].
 nlohmann::json AuditsJson(const std::vector<AuditOutcome>& audits);

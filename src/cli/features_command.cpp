@@ -288,7 +288,7 @@ int RunGraph(const std::string& format) {
 void RegisterFeaturesCommand(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<FeaturesOptions>();
   CLI::App* features = app.add_subcommand(
-      "features", "Show the feature definitions in features/: their fields, versions and graph");
+      "features", "Feature definitions and their sample-level metadata: list, status, resolve, write, catalog");
   features->require_subcommand(0, 1);
 
   CLI::App* list = features->add_subcommand("list", "List every feature with its fields, version and upstream");
@@ -305,6 +305,8 @@ void RegisterFeaturesCommand(CLI::App& app, GlobalOptions& global) {
   graph->add_option("-f,--format", options->graph_format, "mermaid (default), dot or json")
       ->check(CLI::IsMember({"mermaid", "dot", "json"}));
   SetProjectAction(graph, global, [options] { return RunGraph(options->graph_format); });
+
+  RegisterFeatureStoreCommands(features, global);
 
   // `features` alone lists.
   features->callback([features, options, &global] {
