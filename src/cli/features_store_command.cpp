@@ -54,6 +54,9 @@ std::string Milliseconds(double seconds) {
   return text;
 }
 
+// "1 sample", "3 samples".
+std::string Samples(int64_t count) { return std::to_string(count) + (count == 1 ? " sample" : " samples"); }
+
 std::string Count(const std::optional<int64_t>& value) { return value ? std::to_string(*value) : "-"; }
 
 int RunStatus(const StoreOptions& options) {
@@ -157,8 +160,8 @@ int RunWrite(const StoreOptions& options) {
   if (!loaded.ok()) return ReportError(loaded.status());
   auto written = (*engine)->Write(options.key, *loaded, options.in);
   if (!written.ok()) return ReportError(written.status());
-  std::printf("%s: wrote %lld samples to store %s (feature version %s)\n", options.key.c_str(),
-              static_cast<long long>(written->rows), written->store.c_str(), written->feature_version.c_str());
+  std::printf("%s: wrote %s to store %s (feature version %s)\n", options.key.c_str(), Samples(written->rows).c_str(),
+              written->store.c_str(), written->feature_version.c_str());
   return kExitOk;
 }
 
@@ -169,7 +172,7 @@ int RunRead(const StoreOptions& options) {
   if (!relation.ok()) return ReportError(relation.status());
   auto written = (*engine)->SaveRelation(*relation, options.out);
   if (!written.ok()) return ReportError(written.status());
-  std::printf("%s: %lld samples -> %s\n", options.key.c_str(), static_cast<long long>(*written), options.out.c_str());
+  std::printf("%s: %s -> %s\n", options.key.c_str(), Samples(*written).c_str(), options.out.c_str());
   return kExitOk;
 }
 
@@ -187,8 +190,8 @@ int RunDelete(const StoreOptions& options) {
   }
   auto deleted = (*engine)->Delete(options.key, keys, options.hard, options.ids);
   if (!deleted.ok()) return ReportError(deleted.status());
-  std::printf("%s: %s %lld samples in store %s\n", options.key.c_str(), options.hard ? "removed" : "deleted",
-              static_cast<long long>(*deleted), (*engine)->store().name().c_str());
+  std::printf("%s: %s %s in store %s\n", options.key.c_str(), options.hard ? "removed" : "deleted",
+              Samples(*deleted).c_str(), (*engine)->store().name().c_str());
   return kExitOk;
 }
 
@@ -200,8 +203,8 @@ int RunCopy(const StoreOptions& options) {
   auto copied = (*engine)->Copy(options.from, options.to, options.keys);
   if (!copied.ok()) return ReportError(copied.status());
   for (const auto& [key, rows] : *copied) {
-    std::printf("%s: copied %lld samples from %s to %s\n", key.c_str(), static_cast<long long>(rows),
-                options.from.c_str(), options.to.c_str());
+    std::printf("%s: copied %s from %s to %s\n", key.c_str(), Samples(rows).c_str(), options.from.c_str(),
+                options.to.c_str());
   }
   if (copied->empty()) std::printf("Store %s holds no features.\n", options.from.c_str());
   return kExitOk;
@@ -212,10 +215,9 @@ int RunMigrate(const StoreOptions& options) {
   if (!engine.ok()) return ReportError(engine.status());
   auto migrated = (*engine)->Migrate(options.key, options.field, options.to_code_version);
   if (!migrated.ok()) return ReportError(migrated.status());
-  std::printf("%s: %lld samples moved to the current code version without recomputing; %lld stay stale "
+  std::printf("%s: %s moved to the current code version without recomputing; %lld stay stale "
               "(their inputs changed too)\n",
-              options.key.c_str(), static_cast<long long>(migrated->migrated),
-              static_cast<long long>(migrated->left_stale));
+              options.key.c_str(), Samples(migrated->migrated).c_str(), static_cast<long long>(migrated->left_stale));
   return kExitOk;
 }
 
@@ -237,8 +239,8 @@ int RunCatalogList(const StoreOptions& options) {
     return kExitOk;
   }
   for (const MaterializationEntry& entry : *entries) {
-    std::printf("%s  %s  %s  %lld samples  data %s\n", entry.feature.c_str(), entry.feature_version.c_str(),
-                entry.container.c_str(), static_cast<long long>(entry.sample_count), entry.data_version.c_str());
+    std::printf("%s  %s  %s  %s  data %s\n", entry.feature.c_str(), entry.feature_version.c_str(),
+                entry.container.c_str(), Samples(entry.sample_count).c_str(), entry.data_version.c_str());
   }
   if (entries->empty()) std::printf("The catalog is empty.\n");
   return kExitOk;

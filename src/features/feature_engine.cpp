@@ -355,10 +355,31 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
                     QuoteIdentifier(kCreatedAtColumn) + ", false AS " + QuoteIdentifier(kDeletedColumn) +
                     " FROM (SELECT " + Join(select, ", ") + " FROM " + with_provenance + ")";
   MATERIA_RETURN_IF_ERROR(connection_->Execute(sql).WithPrefix("writing " + key));
+  int64_t replaced_children = 0;
+  if (feature->lineage.type == LineageType::kExpansion) {
+    // An expansion's children of one parent are written together: the children a
+    // parent had before and no longer has get tombstones in the same append.
+    MATERIA_ASSIGN_OR_RETURN(auto stored, LatestIn(*store, *feature));
+    if (stored) {
+      MATERIA_ASSIGN_OR_RETURN(QueryResult tombstones, connection_->Query(
+          "INSERT INTO " + batch + " BY NAME SELECT * REPLACE ((SELECT max(" + QuoteIdentifier(kCreatedAtColumn) +
+          ") FROM " + batch + ") AS " + QuoteIdentifier(kCreatedAtColumn) + ", true AS " +
+          QuoteIdentifier(kDeletedColumn) + ") FROM " + stored->relation + " AS l SEMI JOIN " + batch +
+          " AS b USING (" + QuotedList(keys) + ") ANTI JOIN " + batch + " AS c USING (" +
+          QuotedList(feature->id_columns) + ")"));
+      replaced_children = tombstones.rows_changed;
+    }
+  }
   WriteResult result;
   result.feature_version = feature_version;
   result.store = store->name();
+  MATERIA_ASSIGN_OR_RETURN(QueryResult batch_rows, connection_->Query("SELECT count(*) FROM " + batch));
+  if (ToInt(batch_rows.Scalar()) == 0) {  // nothing to write: the store stays as it is
+    (void)connection_->Execute("DROP TABLE " + batch);
+    return result;
+  }
   MATERIA_ASSIGN_OR_RETURN(result.rows, store->Append(*connection_, key, feature->id_columns, batch));
+  result.rows -= replaced_children;
   (void)connection_->Execute("DROP TABLE " + batch);
   MATERIA_RETURN_IF_ERROR(store->RecordFeatureVersion(*connection_, key, feature_version, FeatureDefinitionJson(*feature)));
   MATERIA_RETURN_IF_ERROR(RefreshCatalog(*store, key));
