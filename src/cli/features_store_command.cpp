@@ -15,6 +15,9 @@
 #include "base/json_writer.h"
 #include "cli/commands.h"
 #include "features/feature_engine.h"
+#include "features/store_metrics.h"
+#include "project/config.h"
+#include "state/state_store.h"
 
 namespace materia::cli {
 
@@ -46,6 +49,18 @@ Result<std::unique_ptr<FeatureEngine>> OpenEngine(const StoreOptions& options, b
   engine.read_only = read_only;
   engine.also_writable = std::move(also_writable);
   return FeatureEngine::Open(engine);
+}
+
+// Adds what `engine` did to the totals `materia serve` shows on /metrics. A failure
+// here never fails the command: it is reported as a warning.
+void RecordMetrics(FeatureEngine& engine, const std::map<std::string, ResolvedCounts>& resolved = {}) {
+  std::map<std::string, StoreCounters> stores;
+  for (MetadataStore* store : engine.stores()) stores[store->name()] = store->counters();
+  auto config = LoadConfig(".");
+  if (!config.ok()) return;  // the command itself reported a bad config
+  auto state = OpenState(*config, /*read_only=*/false);
+  Status added = state.ok() ? AddFeatureMetrics(**state, stores, resolved) : state.status();
+  if (!added.ok()) std::fprintf(stderr, "warning: feature metrics not recorded: %s\n", added.message().c_str());
 }
 
 std::string Milliseconds(double seconds) {
@@ -111,6 +126,7 @@ int RunStatus(const StoreOptions& options) {
     }
     std::printf("%s\n", in_sync ? "In sync." : "Out of sync: some samples need work (materia features resolve KEY).");
   }
+  RecordMetrics(**engine);
   if (options.assert_in_sync && !in_sync) return kExitFailed;
   return kExitOk;
 }
@@ -138,6 +154,7 @@ int RunResolve(const StoreOptions& options) {
     auto written = (*engine)->SaveRelation(resolved->table, options.out);
     if (!written.ok()) return ReportError(written.status());
   }
+  RecordMetrics(**engine, {{options.key, {resolved->new_count, resolved->stale_count, resolved->orphaned_count}}});
   if (options.format == "json") {
     JsonWriter json;
     json.BeginObject().Key("feature").String(options.key).Key("new").Int(resolved->new_count);
@@ -160,6 +177,7 @@ int RunWrite(const StoreOptions& options) {
   if (!loaded.ok()) return ReportError(loaded.status());
   auto written = (*engine)->Write(options.key, *loaded, options.in);
   if (!written.ok()) return ReportError(written.status());
+  RecordMetrics(**engine);
   std::printf("%s: wrote %s to store %s (feature version %s)\n", options.key.c_str(), Samples(written->rows).c_str(),
               written->store.c_str(), written->feature_version.c_str());
   return kExitOk;
@@ -172,6 +190,7 @@ int RunRead(const StoreOptions& options) {
   if (!relation.ok()) return ReportError(relation.status());
   auto written = (*engine)->SaveRelation(*relation, options.out);
   if (!written.ok()) return ReportError(written.status());
+  RecordMetrics(**engine);
   std::printf("%s: %s -> %s\n", options.key.c_str(), Samples(*written).c_str(), options.out.c_str());
   return kExitOk;
 }
@@ -190,6 +209,7 @@ int RunDelete(const StoreOptions& options) {
   }
   auto deleted = (*engine)->Delete(options.key, keys, options.hard, options.ids);
   if (!deleted.ok()) return ReportError(deleted.status());
+  RecordMetrics(**engine);
   std::printf("%s: %s %s in store %s\n", options.key.c_str(), options.hard ? "removed" : "deleted",
               Samples(*deleted).c_str(), (*engine)->store().name().c_str());
   return kExitOk;
@@ -202,6 +222,7 @@ int RunCopy(const StoreOptions& options) {
   if (!engine.ok()) return ReportError(engine.status());
   auto copied = (*engine)->Copy(options.from, options.to, options.keys);
   if (!copied.ok()) return ReportError(copied.status());
+  RecordMetrics(**engine);
   for (const auto& [key, rows] : *copied) {
     std::printf("%s: copied %s from %s to %s\n", key.c_str(), Samples(rows).c_str(), options.from.c_str(),
                 options.to.c_str());
@@ -215,6 +236,7 @@ int RunMigrate(const StoreOptions& options) {
   if (!engine.ok()) return ReportError(engine.status());
   auto migrated = (*engine)->Migrate(options.key, options.field, options.to_code_version);
   if (!migrated.ok()) return ReportError(migrated.status());
+  RecordMetrics(**engine);
   std::printf("%s: %s moved to the current code version without recomputing; %lld stay stale "
               "(their inputs changed too)\n",
               options.key.c_str(), Samples(migrated->migrated).c_str(), static_cast<long long>(migrated->left_stale));

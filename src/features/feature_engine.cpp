@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "base/json_writer.h"
 #include "base/time.h"
 #include "features/sqlite_catalog.h"
 
@@ -72,6 +73,18 @@ Result<std::unique_ptr<MaterializationCatalog>> OpenCatalog(const CatalogConfig&
 
 }  // namespace
 
+void FeatureEngine::Log(const std::string& event, const std::string& fields_json) {
+  if (log_file_.empty()) return;
+  std::error_code error;
+  fs::create_directories(fs::path(log_file_).parent_path(), error);
+  FILE* file = std::fopen(log_file_.c_str(), "a");
+  if (file == nullptr) return;  // logging never fails an operation
+  std::string line = "{\"time\":" + JsonQuote(FormatIso(NowMs())) + ",\"event\":" + JsonQuote(event) +
+                     (fields_json.size() > 2 ? "," + fields_json.substr(1, fields_json.size() - 2) : "") + "}\n";
+  std::fwrite(line.data(), 1, line.size(), file);
+  std::fclose(file);
+}
+
 std::string FeatureDefinitionJson(const FeatureDefinition& feature) {
   nlohmann::json fields = nlohmann::json::array();
   for (const FieldDefinition& field : feature.fields) {
@@ -94,7 +107,11 @@ Result<std::unique_ptr<FeatureEngine>> FeatureEngine::Open(const FeatureEngineOp
   MATERIA_ASSIGN_OR_RETURN(FeatureGraph graph, LoadFeatureGraph(options.project_dir));
   MATERIA_ASSIGN_OR_RETURN(FeatureConfig config, LoadFeatureConfig(options.project_dir));
   MATERIA_ASSIGN_OR_RETURN(auto catalog, OpenCatalog(config.catalog, options.read_only));
-  return Create(std::move(graph), std::move(config), std::move(catalog), options);
+  FeatureEngineOptions opened = options;
+  if (opened.log_file.empty()) {
+    opened.log_file = (fs::path(options.project_dir) / ".materia" / "logs" / "features.log").string();
+  }
+  return Create(std::move(graph), std::move(config), std::move(catalog), opened);
 }
 
 Result<std::unique_ptr<FeatureEngine>> FeatureEngine::Create(FeatureGraph graph, FeatureConfig config,
@@ -105,6 +122,7 @@ Result<std::unique_ptr<FeatureEngine>> FeatureEngine::Create(FeatureGraph graph,
   engine->config_ = std::move(config);
   engine->catalog_ = std::move(catalog);
   engine->project_dir_ = options.project_dir;
+  engine->log_file_ = options.log_file;
   engine->read_only_ = options.read_only;
   if (!options.store.empty()) {
     if (!engine->config_.FindStore(options.store)) {
@@ -268,12 +286,18 @@ Result<ResolveResult> FeatureEngine::Resolve(const std::string& key, const std::
     if (row[0] == "orphaned") result.orphaned_count = count;
   }
   result.seconds = SecondsSince(started);
+  JsonWriter fields;
+  fields.BeginObject().Key("feature").String(key).Key("store").String(holder ? holder->name() : "");
+  fields.Key("new").Int(result.new_count).Key("stale").Int(result.stale_count);
+  fields.Key("orphaned").Int(result.orphaned_count).Key("ms").Double(result.seconds * 1000).EndObject();
+  Log("resolve", fields.str());
   return result;
 }
 
 Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::string& relation,
                                          const std::string& source) {
   if (read_only_) return Status::InvalidInput("the feature engine was opened read-only");
+  auto started = std::chrono::steady_clock::now();
   MATERIA_ASSIGN_OR_RETURN(const FeatureDefinition* feature, Find(key));
   MATERIA_ASSIGN_OR_RETURN(auto schema, RelationSchema(*connection_, relation));
   std::vector<std::string> columns;
@@ -383,6 +407,10 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
   (void)connection_->Execute("DROP TABLE " + batch);
   MATERIA_RETURN_IF_ERROR(store->RecordFeatureVersion(*connection_, key, feature_version, FeatureDefinitionJson(*feature)));
   MATERIA_RETURN_IF_ERROR(RefreshCatalog(*store, key));
+  JsonWriter fields;
+  fields.BeginObject().Key("feature").String(key).Key("store").String(store->name()).Key("rows").Int(result.rows);
+  fields.Key("feature_version").String(feature_version).Key("ms").Double(SecondsSince(started) * 1000).EndObject();
+  Log("write", fields.str());
   return result;
 }
 
@@ -420,6 +448,10 @@ Result<int64_t> FeatureEngine::Delete(const std::string& key, const std::string&
     (void)connection_->Execute("DROP TABLE " + batch);
   }
   MATERIA_RETURN_IF_ERROR(RefreshCatalog(store, key));
+  JsonWriter fields;
+  fields.BeginObject().Key("feature").String(key).Key("store").String(store.name()).Key("rows").Int(removed);
+  fields.Key("hard").Bool(hard).EndObject();
+  Log("delete", fields.str());
   return removed;
 }
 
@@ -543,6 +575,10 @@ Result<std::vector<std::pair<std::string, int64_t>>> FeatureEngine::Copy(const s
     }
     MATERIA_RETURN_IF_ERROR(RefreshCatalog(*target, key));
     copied.emplace_back(key, rows);
+    JsonWriter fields;
+    fields.BeginObject().Key("feature").String(key).Key("from").String(from).Key("to").String(to);
+    fields.Key("rows").Int(rows).EndObject();
+    Log("copy", fields.str());
   }
   return copied;
 }
@@ -642,6 +678,10 @@ Result<MigrateResult> FeatureEngine::Migrate(const std::string& key, const std::
         store.RecordFeatureVersion(*connection_, key, feature_version, FeatureDefinitionJson(*feature)));
     MATERIA_RETURN_IF_ERROR(RefreshCatalog(store, key));
   }
+  JsonWriter fields;
+  fields.BeginObject().Key("feature").String(key).Key("store").String(store.name());
+  fields.Key("migrated").Int(result.migrated).Key("left_stale").Int(result.left_stale).EndObject();
+  Log("migrate", fields.str());
   return result;
 }
 

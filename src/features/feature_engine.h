@@ -16,6 +16,9 @@
 // feature is never read from two stores at once. Every write, delete and copy brings
 // the catalog's entries for that feature and store up to date.
 //
+// Every resolve, write, delete, copy and migrate appends one JSON line to the project's
+// .materia/logs/features.log: time, event, feature, store, counts and milliseconds.
+//
 // Not thread-safe: one engine per thread.
 #pragma once
 
@@ -40,6 +43,9 @@ struct FeatureEngineOptions {
   bool read_only = false;               // no writes; stores and catalog opened read-only
   std::vector<std::string> also_writable;  // other stores this engine will write (copy)
   int threads = 0;                      // DuckDB threads; 0 = all cores
+  // Where operations are logged as JSON lines; Open uses
+  // <project_dir>/.materia/logs/features.log when empty, Create logs nowhere.
+  std::string log_file;
 };
 
 // What Resolve found. `table` is a temporary table on the engine's connection with the
@@ -162,12 +168,15 @@ class FeatureEngine {
                                               const std::string& samples_source);
   Result<std::optional<StoredFeature>> LatestIn(MetadataStore& store, const FeatureDefinition& feature);
   Status RefreshCatalog(MetadataStore& store, const std::string& feature);
+  // Appends one JSON line {"time", "event", ...fields} to the log file, if any.
+  void Log(const std::string& event, const std::string& fields_json);
   std::string NextTemporary(const std::string& prefix);
   std::string CreatedAtSql(MetadataStore& store, const std::string& feature);
 
   FeatureGraph graph_;
   FeatureConfig config_;
   std::string project_dir_;
+  std::string log_file_;
   bool read_only_ = false;
   std::shared_ptr<DuckDatabase> database_;
   std::unique_ptr<DuckConnection> connection_;

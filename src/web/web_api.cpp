@@ -10,6 +10,9 @@
 
 #include "base/text.h"
 #include "base/time.h"
+#include "features/feature_config.h"
+#include "features/feature_graph.h"
+#include "features/store_metrics.h"
 #include "web/web_app.h"
 
 namespace materia {
@@ -463,6 +466,19 @@ WebReply HandleModel(WebApp& app, const std::string& name) {
   return WebReply{200, "application/json", Dump(ModelJson(*model, status ? &*status : nullptr))};
 }
 
+// The feature store totals of the project in the current folder (see
+// features/store_metrics.h); "" when it has no features or its files do not load.
+std::string FeatureMetrics(StateStore& state) {
+  auto config = LoadFeatureConfig(".");
+  auto graph = LoadFeatureGraph(".");
+  if (!config.ok() || !graph.ok() || graph->empty()) return "";
+  std::vector<std::string> stores;
+  for (const StoreConfig& store : config->stores) stores.push_back(store.name);
+  std::vector<std::string> features;
+  for (const FeatureDefinition& feature : graph->features()) features.push_back(feature.key);
+  return RenderFeatureMetrics(state, stores, features);
+}
+
 WebReply HandlePrometheus(WebApp& app) {
   std::vector<PipelineRunRecord> runs;
   std::vector<ModelRows> rows;
@@ -479,7 +495,9 @@ WebReply HandlePrometheus(WebApp& app) {
   if (::stat(app.serving().path().c_str(), &info) == 0) {
     age_seconds = std::max<double>(0, static_cast<double>(NowMs()) / 1000.0 - static_cast<double>(info.st_mtim.tv_sec));
   }
-  std::string body = RenderStateMetrics(runs, rows, age_seconds) + app.http_metrics().Render();
+  std::string body = RenderStateMetrics(runs, rows, age_seconds);
+  if (auto state = app.State(); state.ok()) body += FeatureMetrics(**state);
+  body += app.http_metrics().Render();
   return WebReply{200, "text/plain; version=0.0.4; charset=utf-8", std::move(body)};
 }
 

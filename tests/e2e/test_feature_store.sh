@@ -208,6 +208,31 @@ expect_out "video/raw: copied 1 sample from prod to dev" "copy one feature"
 expect_status video/raw store dev "raw now read from dev"
 expect_status video/crop store prod "crop still from prod, never mixed"
 
+# Every command leaves a JSON line in the log and adds to the totals serve shows.
+if python3 -c "
+import json, sys
+events = [json.loads(line) for line in open('video/.materia/logs/features.log')]
+kinds = {e['event'] for e in events}
+sys.exit(0 if {'resolve', 'write', 'delete', 'copy', 'migrate'} <= kinds and all('time' in e for e in events) else 1)"; then
+  ok
+else
+  fail "features.log: $(tail -3 video/.materia/logs/features.log)"
+fi
+(cd video && "$MATERIA" serve --port 0 >serve.out 2>&1) &
+server=$!
+for _ in $(seq 1 100); do grep -q "^Serving " video/serve.out 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' video/serve.out | head -1)
+metrics=$(curl -s "$url/metrics")
+kill -TERM "$server"
+wait "$server" || true
+if grep -qE '^materia_feature_store_operations_total\{store="dev",op="write"\} [1-9][0-9]*$' <<<"$metrics"; then ok; else
+  fail "store metrics: $(grep feature <<<"$metrics")"; fi
+if grep -qE '^materia_feature_resolved_samples_total\{feature="video/crop",status="stale"\} [1-9]' <<<"$metrics"; then ok; else
+  fail "resolve metrics: $(grep feature <<<"$metrics")"; fi
+if command -v promtool >/dev/null; then
+  if promtool check metrics <<<"$metrics" >/dev/null 2>&1; then ok; else fail "promtool: $(promtool check metrics <<<"$metrics" 2>&1 | head -3)"; fi
+fi
+
 # Errors: one line each.
 run_materia -p video features resolve video/crp
 expect_code 2 "unknown feature"
