@@ -190,6 +190,14 @@ Result<std::optional<StoredFeature>> FeatureEngine::LatestIn(MetadataStore& stor
   return store.Latest(*connection_, feature.key, feature.id_columns);
 }
 
+Result<std::string> FeatureEngine::MissingUpstream(const FeatureDefinition& feature) {
+  for (const FeatureDependency& dependency : feature.deps) {
+    MATERIA_ASSIGN_OR_RETURN(MetadataStore * store, StoreHolding(dependency.feature));
+    if (store == nullptr) return dependency.feature;
+  }
+  return std::string();
+}
+
 Result<std::vector<ProvenanceInput>> FeatureEngine::Inputs(const FeatureDefinition& feature,
                                                            const std::string& samples,
                                                            const std::string& samples_source) {
@@ -267,10 +275,22 @@ Result<ResolveResult> FeatureEngine::Resolve(const std::string& key, const std::
     sample_relation = stored->relation;
     sample_source = key + " as stored";
   }
-  MATERIA_ASSIGN_OR_RETURN(auto inputs, Inputs(*feature, sample_relation, sample_source));
-  MATERIA_ASSIGN_OR_RETURN(ExpectedSamples expected, BuildExpectedSamples(*feature, inputs));
-  std::string sql = BuildResolveQuery(*feature, expected, stored ? stored->relation : "",
-                                      stored ? stored->columns : std::vector<std::string>{});
+  MATERIA_ASSIGN_OR_RETURN(std::string missing, MissingUpstream(*feature));
+  std::string sql;
+  if (!missing.empty()) {
+    // An upstream feature is stored nowhere: nothing is expected, whatever is stored
+    // is orphaned.
+    std::vector<std::string> columns = {"'orphaned' AS " + QuoteIdentifier(kStatusColumn)};
+    for (const std::string& column : KeyColumns(*feature)) columns.push_back(QuoteIdentifier(column));
+    sql = stored ? "SELECT DISTINCT " + Join(columns, ", ") + ", NULL::VARCHAR AS " + QuoteIdentifier(kStaleFieldsColumn) +
+                       " FROM " + stored->relation
+                 : "SELECT 'new' AS " + QuoteIdentifier(kStatusColumn) + " WHERE false";
+  } else {
+    MATERIA_ASSIGN_OR_RETURN(auto inputs, Inputs(*feature, sample_relation, sample_source));
+    MATERIA_ASSIGN_OR_RETURN(ExpectedSamples expected, BuildExpectedSamples(*feature, inputs));
+    sql = BuildResolveQuery(*feature, expected, stored ? stored->relation : "",
+                            stored ? stored->columns : std::vector<std::string>{});
+  }
   ResolveResult result;
   result.feature = key;
   result.table = NextTemporary("resolve");
@@ -323,6 +343,15 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
   const std::vector<std::string> keys = KeyColumns(*feature);
   std::string with_provenance = relation;
   if (!carried) {
+    MATERIA_ASSIGN_OR_RETURN(std::string missing, MissingUpstream(*feature));
+    if (!missing.empty()) {
+      MATERIA_ASSIGN_OR_RETURN(QueryResult first,
+                               connection_->Query("SELECT " + QuotedList(keys) + " FROM " + relation + " LIMIT 1"));
+      if (!first.rows.empty()) {
+        return Status::InvalidInput(source + ": sample " + DescribeKeys(first) + " of " + key +
+                                    " matches no upstream sample (" + missing + " is stored nowhere yet)");
+      }
+    }
     MATERIA_ASSIGN_OR_RETURN(auto inputs, Inputs(*feature, relation, source));
     MATERIA_ASSIGN_OR_RETURN(ExpectedSamples expected, BuildExpectedSamples(*feature, inputs));
     if (!feature->deps.empty()) {
@@ -638,6 +667,12 @@ Result<MigrateResult> FeatureEngine::Migrate(const std::string& key, const std::
     const std::string at_version = "(SELECT * FROM " + stored->relation + " WHERE " +
                                    QuoteIdentifier(kFeatureVersionColumn) + " = " + QuoteLiteral(old_version) + ")";
     if (!comparable) {
+      MATERIA_ASSIGN_OR_RETURN(QueryResult count, connection_->Query("SELECT count(*) FROM " + at_version));
+      result.left_stale += ToInt(count.Scalar());
+      continue;
+    }
+    MATERIA_ASSIGN_OR_RETURN(std::string missing, MissingUpstream(*feature));
+    if (!missing.empty()) {  // no inputs today: nothing can be shown unchanged
       MATERIA_ASSIGN_OR_RETURN(QueryResult count, connection_->Query("SELECT count(*) FROM " + at_version));
       result.left_stale += ToInt(count.Scalar());
       continue;

@@ -164,6 +164,8 @@ class FeatureEngine {
   Status AttachStores(const FeatureEngineOptions& options);
   // The store holding `feature`: the write store, then its fallback chain.
   Result<MetadataStore*> StoreHolding(const std::string& feature);
+  // The first dependency of `feature` that no store holds, or "".
+  Result<std::string> MissingUpstream(const FeatureDefinition& feature);
   Result<std::vector<ProvenanceInput>> Inputs(const FeatureDefinition& feature, const std::string& samples,
                                               const std::string& samples_source);
   Result<std::optional<StoredFeature>> LatestIn(MetadataStore& store, const FeatureDefinition& feature);

@@ -48,7 +48,14 @@ video_id,frames,audio,duration_seconds,materia_sample_version
 3,f3.bin,a3.wav,30,sha-3
 EOF
 
-# A root feature takes its sample list: everything is new the first time.
+# A root feature takes its sample list; before anything is stored it cannot do without.
+run_materia -p video features resolve video/raw
+expect_code 2 "root without samples"
+expect_err "error: video/raw is a root feature with nothing stored: give its samples (--samples FILE)" "root needs samples"
+run_materia -p video features status --assert-in-sync
+expect_code 0 "nothing stored, nothing to do"
+
+# Everything is new the first time.
 run_materia -p video features resolve video/raw --samples raw.csv --out raw-todo.csv
 expect_code 0 "resolve root"
 expect_out "video/raw: 3 new, 0 stale, 0 orphaned" "resolve root counts"

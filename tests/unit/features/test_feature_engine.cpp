@@ -307,6 +307,9 @@ TEST_F(FeatureEngineTest, BadDefinitionsAndInputsGiveOneLine) {
   auto e = engine_->Resolve("e");
   ASSERT_TRUE(e.ok()) << e.status().message();
   EXPECT_EQ(e->new_count, 0);
+  auto written = engine_->Write("e", "s");
+  EXPECT_EQ(written.status().message(),
+            "the rows: sample id=1 of e matches no upstream sample (b is stored nowhere yet)");
 }
 
 TEST_F(FeatureEngineTest, TwoDependenciesBringingOneColumnIsAnError) {
