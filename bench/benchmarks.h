@@ -46,4 +46,9 @@ void BenchExtract(const BenchOptions& options, const std::string& scratch, Repor
 // page, alone and while export-serving replaces the serving file in a loop.
 void BenchServe(const BenchOptions& options, const std::string& project_dir, Report& report);
 
+// resolve_update: FeatureEngine::Resolve of a one-field and a ten-field feature over
+// 10k, 100k and 1M upstream samples (10k and 100k with --quick; 10M added with --large),
+// 10 % new or 10 % stale, against a hand-written DuckDB query doing the same work.
+void BenchFeatures(const BenchOptions& options, const std::string& scratch, Report& report);
+
 }  // namespace materia::bench

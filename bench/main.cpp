@@ -3,7 +3,7 @@
 // run; a summary table ends the output. Figures never fail the run: only a broken
 // set-up does (exit code 2).
 //
-//   materia_bench [--quick] [--large] [--scale X] [--only plan|psd|first_run|check|dev|export|extract|serve]
+//   materia_bench [--quick] [--large] [--scale X] [--only plan|psd|first_run|check|dev|export|extract|serve|features]
 //                 [--root DIR] [--materia PATH]
 //   materia_bench --write-synthetic DIR N
 #include <cstdio>
@@ -25,8 +25,10 @@ constexpr const char* kUsage =
     "usage: materia_bench [--quick] [--large] [--scale X] [--only NAME] [--root DIR] [--materia PATH]\n"
     "  --quick         PSD at scale 0.1 and fewer repetitions (a fast look)\n"
     "  --large         also load + plan a 100k-model project (generating it takes a while)\n"
+    "                  and resolve features over 10M samples\n"
     "  --scale X       rows of the PSD release / 2.1 million (default 1.0; --quick: 0.1)\n"
-    "  --only NAME     run one benchmark: plan, psd, first_run, check, dev, export, extract or serve\n"
+    "  --only NAME     run one benchmark: plan, psd, first_run, check, dev, export, extract,\n"
+    "                  serve or features\n"
     "  --root DIR      the repository (default: the parent of the binary's directory)\n"
     "  --materia PATH  the materia binary (default: next to materia_bench)\n"
     "  --write-synthetic DIR N   only write the N-model synthetic project into DIR (for\n"
@@ -65,7 +67,7 @@ BenchOptions ParseArguments(int argc, char** argv) {
       options.only = value();
       if (options.only != "plan" && options.only != "psd" && options.only != "first_run" &&
           options.only != "check" && options.only != "dev" && options.only != "export" &&
-          options.only != "extract" && options.only != "serve") {
+          options.only != "extract" && options.only != "serve" && options.only != "features") {
         Usage("unknown benchmark '" + options.only + "'");
       }
     } else if (argument == "--root") {
@@ -135,6 +137,7 @@ int main(int argc, char** argv) {
     if (Selected(options, "export")) BenchExport(options, psd_dir, report);
     if (Selected(options, "extract")) BenchExtract(options, scratch.path(), report);
     if (Selected(options, "serve")) BenchServe(options, psd_dir, report);
+    if (Selected(options, "features")) BenchFeatures(options, scratch.path(), report);
   }
   report.PrintTable();
   std::printf("total benchmark time %.1f s; load average at the end %.2f on %u cores "

@@ -107,12 +107,27 @@ std::vector<std::string> KeyColumns(const FeatureDefinition& feature) {
   return keys;
 }
 
-std::string SampleHashSql(const std::vector<std::pair<std::string, std::string>>& field_columns) {
-  std::vector<std::string> parts;
-  for (const auto& [field, column] : field_columns) {
-    parts.push_back(QuoteLiteral(field + "=") + " || coalesce(" + column + ", '')");
+namespace {
+
+// md5 over "<text 0><value 0><text 1><value 1>...": the constant texts are merged into
+// literals so that DuckDB concatenates as little as possible per row. Values are SQL
+// expressions of type VARCHAR; NULL counts as ''.
+std::string Md5Sql(const std::vector<std::pair<std::string, std::string>>& text_then_value) {
+  std::string sql;
+  for (const auto& [text, value] : text_then_value) {
+    sql += (sql.empty() ? "" : " || ") + QuoteLiteral(text) + " || coalesce(" + value + ", '')";
   }
-  return "md5(concat_ws('|', " + Join(parts, ", ") + "))";
+  return "md5(" + sql + ")";
+}
+
+}  // namespace
+
+std::string SampleHashSql(const std::vector<std::pair<std::string, std::string>>& field_columns) {
+  std::vector<std::pair<std::string, std::string>> parts;
+  for (size_t i = 0; i < field_columns.size(); i++) {
+    parts.emplace_back((i ? "|" : "") + field_columns[i].first + "=", field_columns[i].second);
+  }
+  return Md5Sql(parts);
 }
 
 Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
@@ -221,79 +236,86 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
   const bool has_sample_version = root && Contains(expected.user_columns, kSampleVersionColumn);
   std::vector<std::pair<std::string, std::string>> field_columns;
   for (const FieldDefinition& field : feature.fields) {
-    std::vector<std::string> parts = {"'field'", QuoteLiteral(field.key), QuoteLiteral(field.code_version)};
+    // "field|<key>|<code_version>" then "|sample=<version>" (roots) or
+    // "|<feature>/<field>=<data version>" per parent.
+    std::vector<std::pair<std::string, std::string>> parts;
+    std::string text = "field|" + field.key + "|" + field.code_version;
     if (root) {
-      parts.push_back("'sample=' || " +
-                      (has_sample_version ? "coalesce(" + CastText(QuoteIdentifier(kSampleVersionColumn)) + ", '')"
-                                          : std::string("''")));
+      parts.emplace_back(text + "|sample=", has_sample_version ? CastText(QuoteIdentifier(kSampleVersionColumn))
+                                                               : std::string("NULL::VARCHAR"));
+      text.clear();
     }
     for (const FieldReference& parent : field.parents) {
-      parts.push_back(QuoteLiteral(parent.feature + "/" + parent.field + "=") + " || coalesce(" +
-                      parent_alias[parent] + ", '')");
+      parts.emplace_back(text + "|" + parent.feature + "/" + parent.field + "=", parent_alias[parent]);
+      text.clear();
     }
     std::string column = QuoteIdentifier(FieldProvenanceColumn(field.key));
-    select.push_back("md5(concat_ws('|', " + Join(parts, ", ") + ")) AS " + column);
+    select.push_back((parts.empty() ? "md5(" + QuoteLiteral(text) + ")" : Md5Sql(parts)) + " AS " + column);
     field_columns.emplace_back(field.key, column);
   }
-  std::string inner = "WITH " + Join(ctes, ", ") + " SELECT " + Join(select, ", ") + " FROM " + from;
+  expected.fields_sql = "WITH " + Join(ctes, ", ") + " SELECT " + Join(select, ", ") + " FROM " + from;
   expected.sql = "SELECT *, " + SampleHashSql(field_columns) + " AS " + QuoteIdentifier(kProvenanceColumn) +
-                 " FROM (" + inner + ")";
+                 " FROM (" + expected.fields_sql + ")";
   return expected;
 }
 
 std::string BuildResolveQuery(const FeatureDefinition& feature, const ExpectedSamples& expected,
                               const std::string& stored, const std::vector<std::string>& stored_columns) {
   const std::string keys = QuotedList(expected.key_columns);
+  // The sample provenance is computed for the output rows only, from the field ones.
+  std::vector<std::pair<std::string, std::string>> field_columns;
+  for (const FieldDefinition& field : feature.fields) {
+    field_columns.emplace_back(field.key, "e." + QuoteIdentifier(FieldProvenanceColumn(field.key)));
+  }
   auto output = [&](const std::string& status, const std::string& stale_fields) {
     std::vector<std::string> out = {status + " AS " + QuoteIdentifier(kStatusColumn), keys};
     for (const std::string& column : expected.user_columns) out.push_back("e." + QuoteIdentifier(column));
-    for (const FieldDefinition& field : feature.fields) {
-      out.push_back("e." + QuoteIdentifier(FieldProvenanceColumn(field.key)));
-    }
-    out.push_back("e." + QuoteIdentifier(kProvenanceColumn));
+    for (const auto& [field, column] : field_columns) out.push_back(column);
+    out.push_back("CASE WHEN e.__expected IS NOT NULL THEN " + SampleHashSql(field_columns) + " END AS " +
+                  QuoteIdentifier(kProvenanceColumn));
     out.push_back(stale_fields + " AS " + QuoteIdentifier(kStaleFieldsColumn));
     return "SELECT " + Join(out, ", ");
   };
-  if (stored.empty()) return output("'new'", "NULL::VARCHAR") + " FROM (" + expected.sql + ") AS e";
+  const std::string expected_rows = "(SELECT 1 AS __expected, * FROM (" + expected.fields_sql + "))";
+  if (stored.empty()) return output("'new'", "NULL::VARCHAR") + " FROM " + expected_rows + " AS e";
 
   // The stored side: one row per key. An expansion keeps many children per parent; they
   // all carry the parent's provenance, so the lowest and highest must both match.
   const bool expansion = feature.lineage.type == LineageType::kExpansion;
   std::vector<std::string> stored_select = {keys};
-  auto stored_value = [&](const std::string& column, const std::string& alias) {
-    std::string source = Contains(stored_columns, column) ? QuoteIdentifier(column) : "NULL::VARCHAR";
+  for (size_t i = 0; i < feature.fields.size(); i++) {
+    const std::string column = FieldProvenanceColumn(feature.fields[i].key);
+    const std::string source = Contains(stored_columns, column) ? QuoteIdentifier(column) : "NULL::VARCHAR";
+    const std::string alias = "__sf" + std::to_string(i);
     if (expansion) {
       stored_select.push_back("min(" + source + ") AS " + alias + "_lo");
       stored_select.push_back("max(" + source + ") AS " + alias + "_hi");
     } else {
       stored_select.push_back(source + " AS " + alias);
     }
-  };
-  stored_value(kProvenanceColumn, "__sp");
-  for (size_t i = 0; i < feature.fields.size(); i++) {
-    stored_value(FieldProvenanceColumn(feature.fields[i].key), "__sf" + std::to_string(i));
   }
   std::string stored_sql = "SELECT 1 AS __stored, " + Join(stored_select, ", ") + " FROM " + stored + " AS __s";
   if (expansion) stored_sql += " GROUP BY ALL";
-  auto differs = [&](const std::string& expected_column, const std::string& alias) {
-    if (!expansion) return expected_column + " IS DISTINCT FROM s." + alias;
-    return "(" + expected_column + " IS DISTINCT FROM s." + alias + "_lo OR " + expected_column +
-           " IS DISTINCT FROM s." + alias + "_hi)";
+  // Whether field i's expected provenance differs from what is stored.
+  auto differs = [&](size_t i) {
+    const std::string expected_column = field_columns[i].second;
+    const std::string alias = "s.__sf" + std::to_string(i);
+    if (!expansion) return expected_column + " IS DISTINCT FROM " + alias;
+    return "(" + expected_column + " IS DISTINCT FROM " + alias + "_lo OR " + expected_column +
+           " IS DISTINCT FROM " + alias + "_hi)";
   };
+  std::vector<std::string> any_differs;
   std::vector<std::string> stale_fields;
   for (size_t i = 0; i < feature.fields.size(); i++) {
-    stale_fields.push_back("CASE WHEN " +
-                           differs("e." + QuoteIdentifier(FieldProvenanceColumn(feature.fields[i].key)),
-                                   "__sf" + std::to_string(i)) +
-                           " THEN " + QuoteLiteral(feature.fields[i].key) + " END");
+    any_differs.push_back(differs(i));
+    stale_fields.push_back("CASE WHEN " + differs(i) + " THEN " + QuoteLiteral(feature.fields[i].key) + " END");
   }
   std::string status =
       "CASE WHEN s.__stored IS NULL THEN 'new' WHEN e.__expected IS NULL THEN 'orphaned' ELSE 'stale' END";
   std::string stale = "CASE WHEN s.__stored IS NOT NULL AND e.__expected IS NOT NULL THEN concat_ws(',', " +
                       Join(stale_fields, ", ") + ") END";
-  return output(status, stale) + " FROM (SELECT 1 AS __expected, * FROM (" + expected.sql + ")) AS e FULL JOIN (" +
-         stored_sql + ") AS s USING (" + keys + ") WHERE s.__stored IS NULL OR e.__expected IS NULL OR " +
-         differs("e." + QuoteIdentifier(kProvenanceColumn), "__sp");
+  return output(status, stale) + " FROM " + expected_rows + " AS e FULL JOIN (" + stored_sql + ") AS s USING (" +
+         keys + ") WHERE s.__stored IS NULL OR e.__expected IS NULL OR " + Join(any_differs, " OR ");
 }
 
 }  // namespace materia

@@ -61,6 +61,7 @@ struct ProvenanceInput {
 // provenance of each field and of the sample.
 struct ExpectedSamples {
   std::string sql;                        // a SELECT
+  std::string fields_sql;                 // the same without the sample provenance column
   std::vector<std::string> key_columns;   // what a stored sample is matched on
   std::vector<std::string> user_columns;  // carried from upstream (after rename/select)
 };
