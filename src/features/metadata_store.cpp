@@ -1,6 +1,7 @@
 #include "features/metadata_store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -29,6 +30,8 @@ bool IsIntegerType(const std::string& type) {
 }
 
 bool IsFloatType(const std::string& type) { return type == "FLOAT" || type == "DOUBLE"; }
+
+bool IsDecimalType(const std::string& type) { return type.rfind("DECIMAL", 0) == 0; }
 
 }  // namespace
 
@@ -66,7 +69,10 @@ std::string StoreCatalogName(const std::string& store_name) {
 bool TypesFit(const std::string& to, const std::string& from) {
   if (to == from || from == "\"NULL\"" || from == "NULL") return true;
   if (IsIntegerType(to) && IsIntegerType(from)) return true;
-  if (IsFloatType(to) && (IsFloatType(from) || IsIntegerType(from))) return true;
+  if (IsFloatType(to) && (IsFloatType(from) || IsIntegerType(from) || IsDecimalType(from))) return true;
+  // Decimals of any width into decimals (DuckDB checks each value on insert), and
+  // integers into decimals: SQL literals such as 0.5 and 0.75 are DECIMAL(2,1) and (3,2).
+  if (IsDecimalType(to) && (IsDecimalType(from) || IsIntegerType(from))) return true;
   if (to.rfind("TIMESTAMP", 0) == 0 && from.rfind("TIMESTAMP", 0) == 0) return true;
   return false;
 }

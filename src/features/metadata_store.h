@@ -126,7 +126,8 @@ Result<std::vector<std::string>> RelationColumns(DuckConnection& compute, const 
 Result<std::vector<std::pair<std::string, std::string>>> RelationSchema(DuckConnection& compute,
                                                                         const std::string& relation);
 // Whether rows whose column has DuckDB type `from` may be appended to a column of type
-// `to`: the same type, an all-NULL column, integers into integers, numbers into floats.
+// `to`: the same type, an all-NULL column, integers into integers, decimals or integers
+// into decimals, any number into floats, timestamps into timestamps.
 bool TypesFit(const std::string& to, const std::string& from);
 // A name safe inside SQL identifiers for attaching a store: "store_<name>".
 std::string StoreCatalogName(const std::string& store_name);
