@@ -206,7 +206,8 @@ text = open(path).read().replace('features: {version_length: 16}', '''features:
   store: dev
   stores:
     dev: {type: duckdb, path: .materia/dev.duckdb, fallback: [prod]}
-    prod: {type: duckdb, path: .materia/features.duckdb}''')
+    prod: {type: duckdb, path: .materia/features.duckdb}
+    lake: {type: parquet, path: .materia/lake, partition_by: [video_id], fallback: [prod]}''')
 open(path, 'w').write(text)
 EOF
 expect_status video/raw store prod "dev reads raw from its fallback"
@@ -214,6 +215,17 @@ run_materia -p video features copy --from prod --to dev video/raw
 expect_out "video/raw: copied 1 sample from prod to dev" "copy one feature"
 expect_status video/raw store dev "raw now read from dev"
 expect_status video/crop store prod "crop still from prod, never mixed"
+
+# A Parquet store: one file per write, hive-partitioned, readable by any engine.
+run_materia -p video features copy --from prod --to lake
+expect_code 0 "copy every feature to the parquet store"
+expect_out "video/crop: copied 1 sample from prod to lake" "copy to parquet"
+if [ -n "$(find video/.materia/lake/video/crop/@rows -path '*video_id=1*' -name '*.parquet')" ]; then ok; else
+  fail "parquet files: $(find video/.materia/lake | head)"; fi
+run_materia -p video features status --store lake --assert-in-sync --format json
+json_check "status from the parquet store" "all(f['store'] == 'lake' for f in doc['features'])"
+run_materia -p video features catalog list --format json
+json_check "catalog lists the parquet copy" "any(e['container'].startswith('parquet:') and e['feature'] == 'video/crop' for e in doc)"
 
 # Every command leaves a JSON line in the log and adds to the totals serve shows.
 if python3 -c "
@@ -264,7 +276,7 @@ touch video/raw.txt
 run_materia -p video features write video/raw --in raw.txt
 expect_err "error: raw.txt: unknown file type '.txt' (use .parquet, .csv or .jsonl)" "unknown file type"
 run_materia -p video features status --store nope
-expect_err "error: unknown store 'nope' (stores: dev, prod)" "unknown store"
+expect_err "error: unknown store 'nope' (stores: dev, prod, lake)" "unknown store"
 python3 - video/config.yaml <<'EOF'
 import sys
 path = sys.argv[1]
