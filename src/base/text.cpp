@@ -118,4 +118,20 @@ bool IsYamlNumber(std::string_view text) {
   return i == text.size();
 }
 
+std::string JoinText(const std::vector<std::string>& items, std::string_view separator) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); i++) {
+    if (i) text += separator;
+    text += items[i];
+  }
+  return text;
+}
+
+bool ContainsText(const std::vector<std::string>& items, std::string_view item) {
+  for (const std::string& candidate : items) {
+    if (candidate == item) return true;
+  }
+  return false;
+}
+
 }  // namespace materia

@@ -27,6 +27,12 @@ bool IsAllDigits(std::string_view text);
 // The offset of the first byte of `text` that is not valid UTF-8, or std::nullopt.
 std::optional<size_t> FindInvalidUtf8(std::string_view text);
 
+// `items` joined with `separator` between them.
+std::string JoinText(const std::vector<std::string>& items, std::string_view separator);
+
+// Whether `items` holds `item`.
+bool ContainsText(const std::vector<std::string>& items, std::string_view item);
+
 // The words of `text`, split on whitespace (runs of it count as one).
 std::vector<std::string> SplitWords(std::string_view text);
 

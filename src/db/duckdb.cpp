@@ -204,6 +204,12 @@ std::string QuoteIdentifier(const std::string& name) {
   return out + "\"";
 }
 
+std::string QuoteIdentifierList(const std::vector<std::string>& names) {
+  std::string list;
+  for (size_t i = 0; i < names.size(); i++) list += (i ? ", " : "") + QuoteIdentifier(names[i]);
+  return list;
+}
+
 std::string QuoteLiteral(const std::string& value) {
   std::string out = "'";
   for (char c : value) {

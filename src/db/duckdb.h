@@ -83,6 +83,8 @@ class DuckConnection {
 
 // Quotes an identifier for DuckDB SQL: a"b -> "a""b".
 std::string QuoteIdentifier(const std::string& name);
+// Quotes each name and joins them with ", ": a, b"c -> "a", "b""c".
+std::string QuoteIdentifierList(const std::vector<std::string>& names);
 // Quotes a string literal: it's -> 'it''s'.
 std::string QuoteLiteral(const std::string& value);
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "base/text.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "features/sqlite_catalog.h"
@@ -17,22 +18,6 @@ namespace materia {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); i++) text += (i ? separator : "") + items[i];
-  return text;
-}
-
-std::string QuotedList(const std::vector<std::string>& columns, const std::string& prefix = "") {
-  std::vector<std::string> quoted;
-  for (const std::string& column : columns) quoted.push_back(prefix + QuoteIdentifier(column));
-  return Join(quoted, ", ");
-}
-
-bool Contains(const std::vector<std::string>& items, const std::string& item) {
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
 
 int64_t ToInt(const std::optional<std::string>& value) {
   if (!value || value->empty()) return 0;
@@ -50,7 +35,7 @@ std::string DescribeKeys(const QueryResult& result) {
   for (size_t i = 0; i < result.column_names.size(); i++) {
     parts.push_back(result.column_names[i] + "=" + result.rows[0][i].value_or("NULL"));
   }
-  return Join(parts, ", ");
+  return JoinText(parts, ", ");
 }
 
 Result<std::unique_ptr<MaterializationCatalog>> OpenCatalog(const CatalogConfig& config, bool read_only);
@@ -128,7 +113,7 @@ Result<std::unique_ptr<FeatureEngine>> FeatureEngine::Create(FeatureGraph graph,
     if (!engine->config_.FindStore(options.store)) {
       std::vector<std::string> names;
       for (const StoreConfig& store : engine->config_.stores) names.push_back(store.name);
-      return Status::NotFound("unknown store '" + options.store + "' (stores: " + Join(names, ", ") + ")");
+      return Status::NotFound("unknown store '" + options.store + "' (stores: " + JoinText(names, ", ") + ")");
     }
     engine->config_.store = options.store;
   }
@@ -143,7 +128,7 @@ Result<std::unique_ptr<FeatureEngine>> FeatureEngine::Create(FeatureGraph graph,
 Status FeatureEngine::AttachStores(const FeatureEngineOptions& options) {
   for (const StoreConfig& config : config_.stores) {
     MATERIA_ASSIGN_OR_RETURN(auto store, OpenMetadataStore(config));
-    const bool writable = !read_only_ && (config.name == config_.store || Contains(options.also_writable, config.name));
+    const bool writable = !read_only_ && (config.name == config_.store || ContainsText(options.also_writable, config.name));
     MATERIA_RETURN_IF_ERROR(store->Attach(*connection_, !writable));
     if (config.name == config_.store) primary_ = store.get();
     stores_.push_back(std::move(store));
@@ -165,7 +150,7 @@ Result<const FeatureDefinition*> FeatureEngine::Find(const std::string& key) con
   if (feature != nullptr) return feature;
   std::vector<std::string> keys;
   for (const FeatureDefinition& known : graph_.features()) keys.push_back(known.key);
-  return Status::NotFound("unknown feature '" + key + "' (known: " + (keys.empty() ? "none" : Join(keys, ", ")) + ")");
+  return Status::NotFound("unknown feature '" + key + "' (known: " + (keys.empty() ? "none" : JoinText(keys, ", ")) + ")");
 }
 
 Result<MetadataStore*> FeatureEngine::StoreHolding(const std::string& feature) {
@@ -180,7 +165,7 @@ Result<MetadataStore*> FeatureEngine::StoreHolding(const std::string& feature) {
     for (auto& store : stores_) {
       if (store->name() != name) continue;
       MATERIA_ASSIGN_OR_RETURN(auto features, store->Features(*connection_));
-      if (Contains(features, feature)) return store.get();
+      if (ContainsText(features, feature)) return store.get();
     }
   }
   return static_cast<MetadataStore*>(nullptr);
@@ -237,7 +222,7 @@ Result<std::vector<ProvenanceInput>> FeatureEngine::Inputs(const FeatureDefiniti
       }
       columns.push_back("NULL::VARCHAR AS " + QuoteIdentifier(kProvenanceColumn));
       input.columns.push_back(kProvenanceColumn);
-      input.relation = "(SELECT " + Join(columns, ", ") + " WHERE false)";
+      input.relation = "(SELECT " + JoinText(columns, ", ") + " WHERE false)";
       input.source = dependency.feature + " (stored nowhere yet)";
     }
     inputs.push_back(std::move(input));
@@ -282,7 +267,7 @@ Result<ResolveResult> FeatureEngine::Resolve(const std::string& key, const std::
     // is orphaned.
     std::vector<std::string> columns = {"'orphaned' AS " + QuoteIdentifier(kStatusColumn)};
     for (const std::string& column : KeyColumns(*feature)) columns.push_back(QuoteIdentifier(column));
-    sql = stored ? "SELECT DISTINCT " + Join(columns, ", ") + ", NULL::VARCHAR AS " + QuoteIdentifier(kStaleFieldsColumn) +
+    sql = stored ? "SELECT DISTINCT " + JoinText(columns, ", ") + ", NULL::VARCHAR AS " + QuoteIdentifier(kStaleFieldsColumn) +
                        " FROM " + stored->relation
                  : "SELECT 'new' AS " + QuoteIdentifier(kStatusColumn) + " WHERE false";
   } else {
@@ -323,14 +308,14 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
   std::vector<std::string> columns;
   for (const auto& [name, type] : schema) columns.push_back(name);
   for (const std::string& id : feature->id_columns) {
-    if (!Contains(columns, id)) {
+    if (!ContainsText(columns, id)) {
       return Status::InvalidInput("id column '" + id + "' of " + key + " is missing from " + source +
-                                  " (its columns: " + Join(columns, ", ") + ")");
+                                  " (its columns: " + JoinText(columns, ", ") + ")");
     }
   }
   // One row per sample.
   MATERIA_ASSIGN_OR_RETURN(QueryResult repeated,
-                           connection_->Query("SELECT " + QuotedList(feature->id_columns) + " FROM " + relation +
+                           connection_->Query("SELECT " + QuoteIdentifierList(feature->id_columns) + " FROM " + relation +
                                               " GROUP BY ALL HAVING count(*) > 1 LIMIT 1"));
   if (!repeated.rows.empty()) {
     return Status::InvalidInput(source + " has more than one row for sample " + DescribeKeys(repeated) + " of " + key);
@@ -338,7 +323,7 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
   // Provenance: carried from a resolve, or computed from today's upstream rows.
   bool carried = true;
   for (const FieldDefinition& field : feature->fields) {
-    carried = carried && Contains(columns, FieldProvenanceColumn(field.key));
+    carried = carried && ContainsText(columns, FieldProvenanceColumn(field.key));
   }
   const std::vector<std::string> keys = KeyColumns(*feature);
   std::string with_provenance = relation;
@@ -346,7 +331,7 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
     MATERIA_ASSIGN_OR_RETURN(std::string missing, MissingUpstream(*feature));
     if (!missing.empty()) {
       MATERIA_ASSIGN_OR_RETURN(QueryResult first,
-                               connection_->Query("SELECT " + QuotedList(keys) + " FROM " + relation + " LIMIT 1"));
+                               connection_->Query("SELECT " + QuoteIdentifierList(keys) + " FROM " + relation + " LIMIT 1"));
       if (!first.rows.empty()) {
         return Status::InvalidInput(source + ": sample " + DescribeKeys(first) + " of " + key +
                                     " matches no upstream sample (" + missing + " is stored nowhere yet)");
@@ -356,9 +341,9 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
     MATERIA_ASSIGN_OR_RETURN(ExpectedSamples expected, BuildExpectedSamples(*feature, inputs));
     if (!feature->deps.empty()) {
       MATERIA_ASSIGN_OR_RETURN(QueryResult unmatched,
-                               connection_->Query("SELECT " + QuotedList(keys) + " FROM " + relation +
+                               connection_->Query("SELECT " + QuoteIdentifierList(keys) + " FROM " + relation +
                                                   " AS i ANTI JOIN (" + expected.sql + ") AS e USING (" +
-                                                  QuotedList(keys) + ") LIMIT 1"));
+                                                  QuoteIdentifierList(keys) + ") LIMIT 1"));
       if (!unmatched.rows.empty()) {
         return Status::InvalidInput(source + ": sample " + DescribeKeys(unmatched) + " of " + key +
                                     " matches no upstream sample (resolve first, or check the ids)");
@@ -375,8 +360,8 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
         kept.push_back("i." + QuoteIdentifier(column));
       }
     }
-    with_provenance = "(SELECT " + Join(kept, ", ") + ", " + Join(provenance, ", ") + " FROM " + relation +
-                      " AS i JOIN (" + expected.sql + ") AS e USING (" + QuotedList(keys) + "))";
+    with_provenance = "(SELECT " + JoinText(kept, ", ") + ", " + JoinText(provenance, ", ") + " FROM " + relation +
+                      " AS i JOIN (" + expected.sql + ") AS e USING (" + QuoteIdentifierList(keys) + "))";
   }
   // The row as stored.
   std::vector<std::string> select;
@@ -388,9 +373,9 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
   for (const FieldDefinition& field : feature->fields) {
     std::string provenance = QuoteIdentifier(FieldProvenanceColumn(field.key));
     std::string version = provenance;
-    if (Contains(columns, FieldDataVersionColumn(field.key))) {
+    if (ContainsText(columns, FieldDataVersionColumn(field.key))) {
       version = "coalesce(CAST(" + QuoteIdentifier(FieldDataVersionColumn(field.key)) + " AS VARCHAR), " + version + ")";
-    } else if (Contains(columns, kDataVersionColumn)) {
+    } else if (ContainsText(columns, kDataVersionColumn)) {
       version = "coalesce(CAST(" + QuoteIdentifier(kDataVersionColumn) + " AS VARCHAR), " + version + ")";
     }
     select.push_back(provenance);
@@ -406,7 +391,7 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
                     QuoteIdentifier(kDataVersionColumn) + ", " + QuoteLiteral(feature_version) + " AS " +
                     QuoteIdentifier(kFeatureVersionColumn) + ", " + CreatedAtSql(*store, key) + " AS " +
                     QuoteIdentifier(kCreatedAtColumn) + ", false AS " + QuoteIdentifier(kDeletedColumn) +
-                    " FROM (SELECT " + Join(select, ", ") + " FROM " + with_provenance + ")";
+                    " FROM (SELECT " + JoinText(select, ", ") + " FROM " + with_provenance + ")";
   MATERIA_RETURN_IF_ERROR(connection_->Execute(sql).WithPrefix("writing " + key));
   int64_t replaced_children = 0;
   if (feature->lineage.type == LineageType::kExpansion) {
@@ -418,8 +403,8 @@ Result<WriteResult> FeatureEngine::Write(const std::string& key, const std::stri
           "INSERT INTO " + batch + " BY NAME SELECT * REPLACE ((SELECT max(" + QuoteIdentifier(kCreatedAtColumn) +
           ") FROM " + batch + ") AS " + QuoteIdentifier(kCreatedAtColumn) + ", true AS " +
           QuoteIdentifier(kDeletedColumn) + ") FROM " + stored->relation + " AS l SEMI JOIN " + batch +
-          " AS b USING (" + QuotedList(keys) + ") ANTI JOIN " + batch + " AS c USING (" +
-          QuotedList(feature->id_columns) + ")"));
+          " AS b USING (" + QuoteIdentifierList(keys) + ") ANTI JOIN " + batch + " AS c USING (" +
+          QuoteIdentifierList(feature->id_columns) + ")"));
       replaced_children = tombstones.rows_changed;
     }
   }
@@ -451,11 +436,11 @@ Result<int64_t> FeatureEngine::Delete(const std::string& key, const std::string&
   if (!keys.empty()) {
     MATERIA_ASSIGN_OR_RETURN(auto columns, RelationColumns(*connection_, keys));
     for (const std::string& column : columns) {
-      if (Contains(feature->id_columns, column)) match.push_back(column);
+      if (ContainsText(feature->id_columns, column)) match.push_back(column);
     }
     if (match.empty()) {
       return Status::InvalidInput(source + " has none of the id columns of " + key + " (" +
-                                  Join(feature->id_columns, ", ") + ")");
+                                  JoinText(feature->id_columns, ", ") + ")");
     }
   }
   MetadataStore& store = *primary_;
@@ -467,7 +452,7 @@ Result<int64_t> FeatureEngine::Delete(const std::string& key, const std::string&
     if (!stored) return int64_t{0};
     std::string rows = stored->relation;
     std::string filter;
-    if (!keys.empty()) filter = " SEMI JOIN " + keys + " AS k USING (" + QuotedList(match) + ")";
+    if (!keys.empty()) filter = " SEMI JOIN " + keys + " AS k USING (" + QuoteIdentifierList(match) + ")";
     const std::string batch = NextTemporary("delete");
     MATERIA_RETURN_IF_ERROR(connection_->Execute(
         "CREATE TEMP TABLE " + batch + " AS SELECT * REPLACE (" + CreatedAtSql(store, key) + " AS " +
@@ -507,7 +492,7 @@ Status FeatureEngine::RefreshCatalog(MetadataStore& store, const std::string& ke
   MATERIA_ASSIGN_OR_RETURN(
       QueryResult versions,
       connection_->Query("SELECT " + QuoteIdentifier(kFeatureVersionColumn) + ", count(*), lower(hex(bit_xor(md5_number(concat_ws('|', " +
-                         Join(parts, ", ") + "))))) FROM " + stored->relation + " GROUP BY ALL"));
+                         JoinText(parts, ", ") + "))))) FROM " + stored->relation + " GROUP BY ALL"));
   const int64_t now = NowMs();
   for (const auto& row : versions.rows) {
     MaterializationEntry entry;
@@ -584,7 +569,7 @@ Result<std::vector<std::pair<std::string, int64_t>>> FeatureEngine::Copy(const s
   std::vector<std::pair<std::string, int64_t>> copied;
   for (const std::string& key : keys) {
     MATERIA_ASSIGN_OR_RETURN(const FeatureDefinition* feature, Find(key));
-    if (!Contains(held, key)) return Status::NotFound("store " + from + " holds no rows of " + key);
+    if (!ContainsText(held, key)) return Status::NotFound("store " + from + " holds no rows of " + key);
     MATERIA_ASSIGN_OR_RETURN(auto stored, LatestIn(*source, *feature));
     int64_t rows = 0;
     if (stored) {
@@ -621,7 +606,7 @@ Result<MigrateResult> FeatureEngine::Migrate(const std::string& key, const std::
     if (field == nullptr) {
       std::vector<std::string> names;
       for (const FieldDefinition& known : feature->fields) names.push_back(known.key);
-      return Status::NotFound(key + " has no field '" + field_key + "' (its fields: " + Join(names, ", ") + ")");
+      return Status::NotFound(key + " has no field '" + field_key + "' (its fields: " + JoinText(names, ", ") + ")");
     }
     if (!to_code_version.empty() && field->code_version != to_code_version) {
       return Status::InvalidInput(field->location.ToString() + ": field '" + field_key + "' of " + key +
@@ -642,6 +627,11 @@ Result<MigrateResult> FeatureEngine::Migrate(const std::string& key, const std::
   MATERIA_ASSIGN_OR_RETURN(auto stored, LatestIn(store, *feature));
   MigrateResult result;
   if (!stored) return result;
+  // A store's relation is valid until its next write, and migrate writes as it goes:
+  // work from a copy of the rows as they were.
+  const std::string snapshot = NextTemporary("migrate_rows");
+  MATERIA_RETURN_IF_ERROR(connection_->Execute("CREATE TEMP TABLE " + snapshot + " AS SELECT * FROM " + stored->relation));
+  stored->relation = snapshot;
   const std::string feature_version = graph_.FeatureVersion(key);
   // The samples written at an older feature version, per version.
   MATERIA_ASSIGN_OR_RETURN(QueryResult versions,
@@ -694,9 +684,9 @@ Result<MigrateResult> FeatureEngine::Migrate(const std::string& key, const std::
     // only the code version moved, so the data stays and the provenance moves on.
     const std::string batch = NextTemporary("migrate");
     MATERIA_RETURN_IF_ERROR(connection_->Execute(
-        "CREATE TEMP TABLE " + batch + " AS SELECT s.* REPLACE (" + Join(replace, ", ") + ") FROM " + at_version +
-        " AS s JOIN (" + old_expected.sql + ") AS o USING (" + QuotedList(keys) + ") JOIN (" + new_expected.sql +
-        ") AS n USING (" + QuotedList(keys) + ") WHERE s." + QuoteIdentifier(kProvenanceColumn) + " = o." +
+        "CREATE TEMP TABLE " + batch + " AS SELECT s.* REPLACE (" + JoinText(replace, ", ") + ") FROM " + at_version +
+        " AS s JOIN (" + old_expected.sql + ") AS o USING (" + QuoteIdentifierList(keys) + ") JOIN (" + new_expected.sql +
+        ") AS n USING (" + QuoteIdentifierList(keys) + ") WHERE s." + QuoteIdentifier(kProvenanceColumn) + " = o." +
         QuoteIdentifier(kProvenanceColumn)).WithPrefix("migrating " + key));
     MATERIA_ASSIGN_OR_RETURN(QueryResult counts, connection_->Query("SELECT (SELECT count(*) FROM " + batch +
                                                                      "), (SELECT count(*) FROM " + at_version + ")"));
@@ -742,7 +732,7 @@ Result<std::vector<CatalogDriftLine>> FeatureEngine::VerifyCatalog() {
       MATERIA_ASSIGN_OR_RETURN(
           QueryResult versions,
           connection_->Query("SELECT " + QuoteIdentifier(kFeatureVersionColumn) +
-                             ", count(*), lower(hex(bit_xor(md5_number(concat_ws('|', " + Join(parts, ", ") +
+                             ", count(*), lower(hex(bit_xor(md5_number(concat_ws('|', " + JoinText(parts, ", ") +
                              "))))) FROM " + stored->relation + " GROUP BY ALL"));
       for (const auto& row : versions.rows) {
         held[{key, store->container(), row[0].value_or("")}] = {ToInt(row[1]), row[2].value_or("")};

@@ -5,23 +5,12 @@
 #include <chrono>
 #include <filesystem>
 
+#include "base/text.h"
 #include "features/provenance.h"
 
 namespace materia {
 
 namespace {
-
-std::string Join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); i++) text += (i ? separator : "") + items[i];
-  return text;
-}
-
-std::string QuotedList(const std::vector<std::string>& columns, const std::string& prefix = "") {
-  std::vector<std::string> quoted;
-  for (const std::string& column : columns) quoted.push_back(prefix + QuoteIdentifier(column));
-  return Join(quoted, ", ");
-}
 
 bool IsIntegerType(const std::string& type) {
   static const char* const kIntegers[] = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -38,7 +27,7 @@ bool IsDecimalType(const std::string& type) { return type.rfind("DECIMAL", 0) ==
 std::string LatestRowsSql(const std::string& history, const std::vector<std::string>& id_columns,
                           const std::vector<std::string>& filters) {
   std::string sql = "(SELECT * FROM (SELECT * FROM " + history + " QUALIFY row_number() OVER (PARTITION BY " +
-                    QuotedList(id_columns) + " ORDER BY " + QuoteIdentifier(kCreatedAtColumn) +
+                    QuoteIdentifierList(id_columns) + " ORDER BY " + QuoteIdentifier(kCreatedAtColumn) +
                     " DESC) = 1) WHERE NOT coalesce(" + QuoteIdentifier(kDeletedColumn) + ", false)";
   for (const std::string& filter : filters) sql += " AND (" + filter + ")";
   return sql + ")";
@@ -185,7 +174,7 @@ class DuckStore final : public MetadataStore {
         }
       }
       auto overlap = compute.Query("SELECT EXISTS (SELECT 1 FROM " + relation + " AS r SEMI JOIN " + table +
-                                   " AS t USING (" + QuotedList(id_columns) + "))");
+                                   " AS t USING (" + QuoteIdentifierList(id_columns) + "))");
       if (!overlap.ok()) return rollback(overlap.status());
       superseded = overlap->Scalar().value_or("false") == "true";
     }
@@ -234,7 +223,7 @@ class DuckStore final : public MetadataStore {
     }
     MATERIA_ASSIGN_OR_RETURN(QueryResult deleted,
                              compute.Query("DELETE FROM " + table + " AS t WHERE EXISTS (SELECT 1 FROM " +
-                                           keys_relation + " AS k WHERE " + Join(match, " AND ") + ")"));
+                                           keys_relation + " AS k WHERE " + JoinText(match, " AND ") + ")"));
     return deleted.rows_changed;
   }
 

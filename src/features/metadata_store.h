@@ -44,7 +44,6 @@ struct StoreConfig {
 struct StoreCounters {
   int64_t reads = 0;
   int64_t writes = 0;
-  int64_t rows_read = 0;     // rows the store handed to resolve, status and reads
   int64_t rows_written = 0;  // rows appended (tombstones included)
   double read_seconds = 0;
   double write_seconds = 0;

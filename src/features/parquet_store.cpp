@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/text.h"
 #include "features/metadata_store.h"
 #include "features/provenance.h"
 
@@ -72,18 +73,6 @@ constexpr int kFolderDepthMax = 64;
 // Files one write may produce (one per partition).
 constexpr size_t kFilesPerWriteMax = 100000;
 constexpr size_t kFeatureVersionLengthMax = 200;
-
-std::string Join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); i++) text += (i ? separator : "") + items[i];
-  return text;
-}
-
-std::string QuotedList(const std::vector<std::string>& columns) {
-  std::vector<std::string> quoted;
-  for (const std::string& column : columns) quoted.push_back(QuoteIdentifier(column));
-  return Join(quoted, ", ");
-}
 
 bool StartsWith(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
@@ -349,7 +338,7 @@ Result<int64_t> ParquetStore::HardDelete(DuckConnection& compute, const std::str
   for (const std::string& key : keys) {
     match.push_back("t." + QuoteIdentifier(key) + " IS NOT DISTINCT FROM k." + QuoteIdentifier(key));
   }
-  const std::string matched = "EXISTS (SELECT 1 FROM " + keys_relation + " AS k WHERE " + Join(match, " AND ") + ")";
+  const std::string matched = "EXISTS (SELECT 1 FROM " + keys_relation + " AS k WHERE " + JoinText(match, " AND ") + ")";
   MATERIA_ASSIGN_OR_RETURN(QueryResult counts, compute.Query("SELECT count(*) FILTER (WHERE " + matched +
                                                              "), count(*) FROM " + history->sql + " AS t"));
   const int64_t removed = std::stoll(counts.rows[0][0].value_or("0"));
@@ -473,7 +462,7 @@ Result<std::optional<History>> ParquetStore::ReadHistory(DuckConnection& compute
     if (type != nullptr) types.push_back(QuoteLiteral(column) + ": " + QuoteLiteral(*type));
   }
   history.sql = "read_parquet(" + glob + ", hive_partitioning = true, union_by_name = true" +
-                (types.empty() ? "" : ", hive_types = {" + Join(types, ", ") + "}") + ")";
+                (types.empty() ? "" : ", hive_types = {" + JoinText(types, ", ") + "}") + ")";
   if (types.size() < partitions->size()) {  // a partition column only in the folder names
     auto hive_schema = RelationSchema(compute, history.sql);
     if (!hive_schema.ok()) return hive_schema.status().WithPrefix(feature + ": reading store " + name());
@@ -500,7 +489,7 @@ Result<std::string> ParquetStore::SelectToAppend(const std::string& feature, con
                                      : "CAST(" + QuoteIdentifier(column) + " AS " + cast_to + ") AS " +
                                            QuoteIdentifier(column));
   }
-  return "SELECT " + Join(select, ", ") + " FROM " + relation;
+  return "SELECT " + JoinText(select, ", ") + " FROM " + relation;
 }
 
 // Writes the rows of `select` (whose columns are `columns`) as new files under `rows`:
@@ -517,7 +506,7 @@ Result<int64_t> ParquetStore::WriteRows(DuckConnection& compute, const std::stri
   std::string options = "FORMAT parquet";
   if (partitioned) {
     target = temporary.string();
-    options += ", PARTITION_BY (" + QuotedList(config().partition_by) +
+    options += ", PARTITION_BY (" + QuoteIdentifierList(config().partition_by) +
                "), WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE true";
   }
   auto copied = compute.Query("COPY (" + select + ") TO " + QuoteLiteral(target) + " (" + options + ")");

@@ -4,27 +4,12 @@
 #include <map>
 #include <set>
 
+#include "base/text.h"
 #include "db/duckdb.h"
 
 namespace materia {
 
 namespace {
-
-std::string Join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); i++) text += (i ? separator : "") + items[i];
-  return text;
-}
-
-std::string QuotedList(const std::vector<std::string>& columns, const std::string& prefix = "") {
-  std::vector<std::string> quoted;
-  for (const std::string& column : columns) quoted.push_back(prefix + QuoteIdentifier(column));
-  return Join(quoted, ", ");
-}
-
-bool Contains(const std::vector<std::string>& items, const std::string& item) {
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
 
 // The columns of `input` as the feature sees them: renamed, then narrowed by select.
 // Returns (upstream column, visible name) pairs for the user's columns, in order.
@@ -35,10 +20,10 @@ Result<std::vector<std::pair<std::string, std::string>>> VisibleColumns(
   std::map<std::string, std::string> rename;
   if (dependency != nullptr) {
     for (const auto& [from, to] : dependency->rename) {
-      if (!Contains(input.columns, from)) {
+      if (!ContainsText(input.columns, from)) {
         return Status::InvalidInput(feature.key + " renames column '" + from + "' of " + input.source +
                                     ", which has no such column (its columns: " +
-                                    Join(input.columns, ", ") + ")");
+                                    JoinText(input.columns, ", ") + ")");
       }
       rename[from] = to;
     }
@@ -57,7 +42,7 @@ Result<std::vector<std::pair<std::string, std::string>>> VisibleColumns(
         std::vector<std::string> names;
         for (const auto& pair : visible) names.push_back(pair.second);
         return Status::InvalidInput(feature.key + " selects column '" + name + "' of " + input.source +
-                                    ", which has no such column (its columns: " + Join(names, ", ") + ")");
+                                    ", which has no such column (its columns: " + JoinText(names, ", ") + ")");
       }
       selected.push_back(*found);
     }
@@ -72,19 +57,19 @@ Status CheckLineage(const FeatureDefinition& feature) {
     std::set<std::string> by(lineage.by.begin(), lineage.by.end());
     std::set<std::string> ids(feature.id_columns.begin(), feature.id_columns.end());
     if (by != ids) {
-      return Status::InvalidInput(feature.key + ": an aggregation's 'by' columns (" + Join(lineage.by, ", ") +
-                                  ") must be its id columns (" + Join(feature.id_columns, ", ") + ")");
+      return Status::InvalidInput(feature.key + ": an aggregation's 'by' columns (" + JoinText(lineage.by, ", ") +
+                                  ") must be its id columns (" + JoinText(feature.id_columns, ", ") + ")");
     }
   } else if (lineage.type == LineageType::kExpansion) {
     for (const std::string& column : lineage.by) {
-      if (!Contains(feature.id_columns, column)) {
+      if (!ContainsText(feature.id_columns, column)) {
         return Status::InvalidInput(feature.key + ": expansion column '" + column +
-                                    "' must be one of its id columns (" + Join(feature.id_columns, ", ") + ")");
+                                    "' must be one of its id columns (" + JoinText(feature.id_columns, ", ") + ")");
       }
     }
     if (KeyColumns(feature).empty()) {
       return Status::InvalidInput(feature.key + ": an expansion needs id columns besides its 'by' columns (" +
-                                  Join(lineage.by, ", ") + ") to name the upstream sample");
+                                  JoinText(lineage.by, ", ") + ") to name the upstream sample");
     }
   }
   return Status::Ok();
@@ -102,7 +87,7 @@ std::vector<std::string> KeyColumns(const FeatureDefinition& feature) {
   if (feature.lineage.type != LineageType::kExpansion) return feature.id_columns;
   std::vector<std::string> keys;
   for (const std::string& column : feature.id_columns) {
-    if (!Contains(feature.lineage.by, column)) keys.push_back(column);
+    if (!ContainsText(feature.lineage.by, column)) keys.push_back(column);
   }
   return keys;
 }
@@ -171,7 +156,7 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
       if (upstream_of(key).empty()) {
         std::string what = root ? "id column '" + key + "' of " + feature.key + " is missing from " + input.source
                                 : "key column '" + key + "' of " + feature.key + " is not a column of " + input.source;
-        return Status::InvalidInput(what + " (its columns: " + (names.empty() ? "none" : Join(names, ", ")) + ")");
+        return Status::InvalidInput(what + " (its columns: " + (names.empty() ? "none" : JoinText(names, ", ")) + ")");
       }
     }
     std::vector<std::string> select;
@@ -180,7 +165,7 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
     }
     if (!aggregation) {
       for (const auto& [from, to] : visible) {
-        if (Contains(expected.key_columns, to) || Contains(feature.id_columns, to)) continue;
+        if (ContainsText(expected.key_columns, to) || ContainsText(feature.id_columns, to)) continue;
         if (to == kSampleVersionColumn && !root) continue;
         if (!taken.insert(to).second) {
           return Status::InvalidInput(feature.key + ": column '" + to + "' comes from " + input.source +
@@ -195,7 +180,7 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
     for (const auto& [parent, alias] : parent_alias) {
       if (parent.feature != input.feature) continue;
       std::string column = FieldDataVersionColumn(parent.field);
-      select.push_back((Contains(input.columns, column) ? QuoteIdentifier(column) : "NULL::VARCHAR") + " AS " + alias);
+      select.push_back((ContainsText(input.columns, column) ? QuoteIdentifier(column) : "NULL::VARCHAR") + " AS " + alias);
       aliases.push_back(alias);
     }
     // For an aggregation, each upstream sample is named by its own id columns, so the
@@ -205,23 +190,23 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
       for (const std::string& column : input.id_columns) {
         ids.push_back("coalesce(" + CastText(QuoteIdentifier(column)) + ", '')");
       }
-      select.push_back((ids.empty() ? std::string("''") : "concat_ws(',', " + Join(ids, ", ") + ")") + " AS __member");
+      select.push_back((ids.empty() ? std::string("''") : "concat_ws(',', " + JoinText(ids, ", ") + ")") + " AS __member");
     }
     std::string where;
     if (dependency != nullptr && !dependency->filters.empty()) {
       std::vector<std::string> conditions;
       for (const std::string& filter : dependency->filters) conditions.push_back("(" + filter + ")");
-      where = " WHERE " + Join(conditions, " AND ");
+      where = " WHERE " + JoinText(conditions, " AND ");
     }
     std::string name = "__d" + std::to_string(d);
-    std::string body = "SELECT " + Join(select, ", ") + " FROM " + input.relation + " AS __u" + where;
+    std::string body = "SELECT " + JoinText(select, ", ") + " FROM " + input.relation + " AS __u" + where;
     if (aggregation) {
-      std::vector<std::string> grouped = {QuotedList(expected.key_columns)};
+      std::vector<std::string> grouped = {QuoteIdentifierList(expected.key_columns)};
       for (const std::string& alias : aliases) {
         grouped.push_back("md5(string_agg(__member || '=' || coalesce(" + alias + ", ''), '|' ORDER BY __member, " +
                           alias + ")) AS " + alias);
       }
-      body = "SELECT " + Join(grouped, ", ") + " FROM (" + body + ") GROUP BY ALL";
+      body = "SELECT " + JoinText(grouped, ", ") + " FROM (" + body + ") GROUP BY ALL";
     }
     ctes.push_back(name + " AS (" + body + ")");
     dep_names.push_back(name);
@@ -229,11 +214,11 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
 
   std::string from = dep_names[0];
   for (size_t d = 1; d < dep_names.size(); d++) {
-    from += " JOIN " + dep_names[d] + " USING (" + QuotedList(expected.key_columns) + ")";
+    from += " JOIN " + dep_names[d] + " USING (" + QuoteIdentifierList(expected.key_columns) + ")";
   }
-  std::vector<std::string> select = {QuotedList(expected.key_columns)};
-  if (!expected.user_columns.empty()) select.push_back(QuotedList(expected.user_columns));
-  const bool has_sample_version = root && Contains(expected.user_columns, kSampleVersionColumn);
+  std::vector<std::string> select = {QuoteIdentifierList(expected.key_columns)};
+  if (!expected.user_columns.empty()) select.push_back(QuoteIdentifierList(expected.user_columns));
+  const bool has_sample_version = root && ContainsText(expected.user_columns, kSampleVersionColumn);
   std::vector<std::pair<std::string, std::string>> field_columns;
   for (const FieldDefinition& field : feature.fields) {
     // "field|<key>|<code_version>" then "|sample=<version>" (roots) or
@@ -253,7 +238,7 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
     select.push_back((parts.empty() ? "md5(" + QuoteLiteral(text) + ")" : Md5Sql(parts)) + " AS " + column);
     field_columns.emplace_back(field.key, column);
   }
-  expected.fields_sql = "WITH " + Join(ctes, ", ") + " SELECT " + Join(select, ", ") + " FROM " + from;
+  expected.fields_sql = "WITH " + JoinText(ctes, ", ") + " SELECT " + JoinText(select, ", ") + " FROM " + from;
   expected.sql = "SELECT *, " + SampleHashSql(field_columns) + " AS " + QuoteIdentifier(kProvenanceColumn) +
                  " FROM (" + expected.fields_sql + ")";
   return expected;
@@ -261,7 +246,7 @@ Result<ExpectedSamples> BuildExpectedSamples(const FeatureDefinition& feature,
 
 std::string BuildResolveQuery(const FeatureDefinition& feature, const ExpectedSamples& expected,
                               const std::string& stored, const std::vector<std::string>& stored_columns) {
-  const std::string keys = QuotedList(expected.key_columns);
+  const std::string keys = QuoteIdentifierList(expected.key_columns);
   // The sample provenance is computed for the output rows only, from the field ones.
   std::vector<std::pair<std::string, std::string>> field_columns;
   for (const FieldDefinition& field : feature.fields) {
@@ -274,7 +259,7 @@ std::string BuildResolveQuery(const FeatureDefinition& feature, const ExpectedSa
     out.push_back("CASE WHEN e.__expected IS NOT NULL THEN " + SampleHashSql(field_columns) + " END AS " +
                   QuoteIdentifier(kProvenanceColumn));
     out.push_back(stale_fields + " AS " + QuoteIdentifier(kStaleFieldsColumn));
-    return "SELECT " + Join(out, ", ");
+    return "SELECT " + JoinText(out, ", ");
   };
   const std::string expected_rows = "(SELECT 1 AS __expected, * FROM (" + expected.fields_sql + "))";
   if (stored.empty()) return output("'new'", "NULL::VARCHAR") + " FROM " + expected_rows + " AS e";
@@ -285,7 +270,7 @@ std::string BuildResolveQuery(const FeatureDefinition& feature, const ExpectedSa
   std::vector<std::string> stored_select = {keys};
   for (size_t i = 0; i < feature.fields.size(); i++) {
     const std::string column = FieldProvenanceColumn(feature.fields[i].key);
-    const std::string source = Contains(stored_columns, column) ? QuoteIdentifier(column) : "NULL::VARCHAR";
+    const std::string source = ContainsText(stored_columns, column) ? QuoteIdentifier(column) : "NULL::VARCHAR";
     const std::string alias = "__sf" + std::to_string(i);
     if (expansion) {
       stored_select.push_back("min(" + source + ") AS " + alias + "_lo");
@@ -294,7 +279,7 @@ std::string BuildResolveQuery(const FeatureDefinition& feature, const ExpectedSa
       stored_select.push_back(source + " AS " + alias);
     }
   }
-  std::string stored_sql = "SELECT 1 AS __stored, " + Join(stored_select, ", ") + " FROM " + stored + " AS __s";
+  std::string stored_sql = "SELECT 1 AS __stored, " + JoinText(stored_select, ", ") + " FROM " + stored + " AS __s";
   if (expansion) stored_sql += " GROUP BY ALL";
   // Whether field i's expected provenance differs from what is stored.
   auto differs = [&](size_t i) {
@@ -313,9 +298,9 @@ std::string BuildResolveQuery(const FeatureDefinition& feature, const ExpectedSa
   std::string status =
       "CASE WHEN s.__stored IS NULL THEN 'new' WHEN e.__expected IS NULL THEN 'orphaned' ELSE 'stale' END";
   std::string stale = "CASE WHEN s.__stored IS NOT NULL AND e.__expected IS NOT NULL THEN concat_ws(',', " +
-                      Join(stale_fields, ", ") + ") END";
+                      JoinText(stale_fields, ", ") + ") END";
   return output(status, stale) + " FROM " + expected_rows + " AS e FULL JOIN (" + stored_sql + ") AS s USING (" +
-         keys + ") WHERE s.__stored IS NULL OR e.__expected IS NULL OR " + Join(any_differs, " OR ");
+         keys + ") WHERE s.__stored IS NULL OR e.__expected IS NULL OR " + JoinText(any_differs, " OR ");
 }
 
 }  // namespace materia
