@@ -163,6 +163,14 @@ expect_out "video/raw: 1 sample -> raw-now.jsonl" "read with a filter"
 if grep -q '"video_id":1' video/raw-now.jsonl && ! grep -q '"video_id":3' video/raw-now.jsonl; then ok; else
   fail "read rows: $(cat video/raw-now.jsonl)"; fi
 
+# Parquet in and out: what read writes, write takes back (the same samples again).
+run_materia -p video features read video/raw --out raw-now.parquet
+expect_out "video/raw: 2 samples -> raw-now.parquet" "read to parquet"
+run_materia -p video features write video/raw --in raw-now.parquet
+expect_out "video/raw: wrote 2 samples to store local" "write from parquet"
+run_materia -p video features resolve video/crop --out crop-now.parquet
+expect_out "video/crop: 0 new, 0 stale, 0 orphaned" "rewriting the same raw rows leaves crop fresh"
+
 # migrate: a code_version bump marked metadata-only moves samples without recomputing.
 python3 - video/features/crop.yaml <<'EOF'
 import sys
