@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,22 @@
 namespace materia::cli {
 
 namespace fs = std::filesystem;
+
+void PrintAlignedRows(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); i++) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); i++) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] + 2 - row[i].size(), ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
 
 int ReportError(const Status& status) {
   std::string message = OneLine(status.message());

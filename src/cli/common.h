@@ -27,6 +27,9 @@ struct GlobalOptions {
   int exit_code = kExitOk;
 };
 
+// Prints `rows` (the first is the header) as left-aligned columns two spaces apart.
+void PrintAlignedRows(const std::vector<std::vector<std::string>>& rows);
+
 // Prints "error: <message>" on stderr and returns kExitError.
 int ReportError(const Status& status);
 

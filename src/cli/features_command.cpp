@@ -60,18 +60,7 @@ void PrintListText(const FeatureGraph& graph) {
     rows.push_back({feature->key, graph.FeatureVersion(feature->key), Join(FieldKeys(*feature)),
                     upstream.empty() ? "-" : Join(upstream)});
   }
-  std::vector<size_t> widths(4, 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); i++) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); i++) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] + 2 - row[i].size(), ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  }
+  PrintAlignedRows(rows);
   size_t count = graph.features().size();
   std::printf("%zu feature%s, project version %s\n", count, count == 1 ? "" : "s",
               graph.ProjectVersion().c_str());

@@ -112,18 +112,7 @@ int RunStatus(const StoreOptions& options) {
                       std::to_string(status.samples), std::to_string(status.current_version), Count(status.new_count),
                       Count(status.stale_count), Count(status.orphaned_count), fields.empty() ? "-" : fields});
     }
-    std::vector<size_t> widths(rows[0].size(), 0);
-    for (const auto& row : rows) {
-      for (size_t i = 0; i < row.size(); i++) widths[i] = std::max(widths[i], row[i].size());
-    }
-    for (const auto& row : rows) {
-      std::string line;
-      for (size_t i = 0; i < row.size(); i++) {
-        line += row[i];
-        if (i + 1 < row.size()) line += std::string(widths[i] + 2 - row[i].size(), ' ');
-      }
-      std::printf("%s\n", line.c_str());
-    }
+    PrintAlignedRows(rows);
     std::printf("%s\n", in_sync ? "In sync." : "Out of sync: some samples need work (materia features resolve KEY).");
   }
   RecordMetrics(**engine);

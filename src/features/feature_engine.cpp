@@ -40,6 +40,20 @@ std::string DescribeKeys(const QueryResult& result) {
 
 Result<std::unique_ptr<MaterializationCatalog>> OpenCatalog(const CatalogConfig& config, bool read_only);
 
+// Per feature version of the latest rows in `relation`: (feature version, samples, data
+// version), the data version being an order-free digest (xor of md5) of every sample's
+// ids and data version, so the catalog and a store can be compared without moving rows.
+std::string DigestByVersionSql(const FeatureDefinition& feature, const std::string& relation) {
+  std::vector<std::string> parts;
+  for (const std::string& id : feature.id_columns) {
+    parts.push_back("coalesce(CAST(" + QuoteIdentifier(id) + " AS VARCHAR), '')");
+  }
+  parts.push_back(QuoteIdentifier(kDataVersionColumn));
+  return "SELECT " + QuoteIdentifier(kFeatureVersionColumn) +
+         ", count(*), lower(hex(bit_xor(md5_number(concat_ws('|', " + JoinText(parts, ", ") + "))))) FROM " +
+         relation + " GROUP BY ALL";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<MaterializationCatalog>> OpenPostgresCatalogFromConfig(const CatalogConfig& config,
@@ -484,15 +498,7 @@ Status FeatureEngine::RefreshCatalog(MetadataStore& store, const std::string& ke
   Status removed = catalog_->Remove(key, store.container());
   if (!removed.ok() && removed.code() != StatusCode::kNotFound) return removed;
   if (!stored) return Status::Ok();
-  std::vector<std::string> parts;
-  for (const std::string& id : feature->id_columns) {
-    parts.push_back("coalesce(CAST(" + QuoteIdentifier(id) + " AS VARCHAR), '')");
-  }
-  parts.push_back(QuoteIdentifier(kDataVersionColumn));
-  MATERIA_ASSIGN_OR_RETURN(
-      QueryResult versions,
-      connection_->Query("SELECT " + QuoteIdentifier(kFeatureVersionColumn) + ", count(*), lower(hex(bit_xor(md5_number(concat_ws('|', " +
-                         JoinText(parts, ", ") + "))))) FROM " + stored->relation + " GROUP BY ALL"));
+  MATERIA_ASSIGN_OR_RETURN(QueryResult versions, connection_->Query(DigestByVersionSql(*feature, stored->relation)));
   const int64_t now = NowMs();
   for (const auto& row : versions.rows) {
     MaterializationEntry entry;
@@ -724,16 +730,8 @@ Result<std::vector<CatalogDriftLine>> FeatureEngine::VerifyCatalog() {
       if (feature == nullptr) continue;
       MATERIA_ASSIGN_OR_RETURN(auto stored, LatestIn(*store, *feature));
       if (!stored) continue;
-      std::vector<std::string> parts;
-      for (const std::string& id : feature->id_columns) {
-        parts.push_back("coalesce(CAST(" + QuoteIdentifier(id) + " AS VARCHAR), '')");
-      }
-      parts.push_back(QuoteIdentifier(kDataVersionColumn));
-      MATERIA_ASSIGN_OR_RETURN(
-          QueryResult versions,
-          connection_->Query("SELECT " + QuoteIdentifier(kFeatureVersionColumn) +
-                             ", count(*), lower(hex(bit_xor(md5_number(concat_ws('|', " + JoinText(parts, ", ") +
-                             "))))) FROM " + stored->relation + " GROUP BY ALL"));
+      MATERIA_ASSIGN_OR_RETURN(QueryResult versions,
+                               connection_->Query(DigestByVersionSql(*feature, stored->relation)));
       for (const auto& row : versions.rows) {
         held[{key, store->container(), row[0].value_or("")}] = {ToInt(row[1]), row[2].value_or("")};
       }
