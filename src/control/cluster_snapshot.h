@@ -44,7 +44,7 @@ struct ClusterSnapshot {
   int replication_factor = 0;   // managed clusters only
   std::vector<ReplicaSnapshot> replicas;  // names unique
   std::optional<TimestampMs> last_activity_ms;  // the latest finished activity; none seen: empty
-  std::optional<int64_t> activity_latency_ms;   // none measured: empty
+  std::optional<int64_t> activity_latency_ms;   // of recent statements (materialize_catalog.h); none: empty
   TimestampMs now_ms = 0;
 
   // The replica named `name`, or nullptr.

@@ -74,6 +74,24 @@ Result<std::optional<TimestampMs>> ReadLastActivity(PgConnection& connection, co
   return std::optional<TimestampMs>(ms);
 }
 
+// The latency of the cluster's recent SELECT statements in milliseconds (see the header),
+// or empty when none finished in the window.
+Result<std::optional<int64_t>> ReadActivityLatency(PgConnection& connection, const std::string& cluster_id,
+                                                   TimestampMs now_ms) {
+  MATERIA_ASSIGN_OR_RETURN(
+      PgResult result,
+      Read(connection, "mz_internal.mz_recent_activity_log",
+           "SELECT (max(EXTRACT(EPOCH FROM (finished_at - began_at))) * 1000)::bigint "
+           "FROM mz_internal.mz_recent_activity_log "
+           "WHERE cluster_id = $1 AND coalesce(application_name, '') <> $2 AND statement_type = 'select' "
+           "AND coalesce(finished_status, '') <> 'aborted' AND finished_at >= $3::timestamptz",
+           {cluster_id, std::string(kApplicationName), FormatIso(now_ms - kActivityLatencyWindowMs)}));
+  const std::optional<std::string> scalar = result.Scalar();
+  if (!scalar) return std::optional<int64_t>();
+  MATERIA_ASSIGN_OR_RETURN(const int64_t ms, ReadInteger(scalar, "the activity latency of cluster " + cluster_id));
+  return std::optional<int64_t>(ms);
+}
+
 }  // namespace
 
 Result<std::vector<CatalogCluster>> ReadCatalogClusters(PgConnection& connection) {
@@ -140,6 +158,7 @@ Result<ClusterSnapshot> ReadClusterSnapshot(PgConnection& connection, const Cata
     snapshot.replicas.push_back(std::move(replica));
   }
   MATERIA_ASSIGN_OR_RETURN(snapshot.last_activity_ms, ReadLastActivity(connection, cluster.id));
+  MATERIA_ASSIGN_OR_RETURN(snapshot.activity_latency_ms, ReadActivityLatency(connection, cluster.id, now_ms));
   return snapshot;
 }
 

@@ -387,12 +387,20 @@ class SchedctlTest : public ::testing::Test {
 
   // One statement of `application` on the cluster, finished at `finished_ms`.
   void AddActivity(const std::string& cluster_id, TimestampMs finished_ms, const std::string& application = "psql") {
+    AddStatement(cluster_id, finished_ms, /*duration_ms=*/0, application);
+  }
+
+  // One statement of `type` by `application` on the cluster that began `duration_ms`
+  // before it finished at `finished_ms`.
+  void AddStatement(const std::string& cluster_id, TimestampMs finished_ms, TimestampMs duration_ms,
+                    const std::string& application = "psql", const std::string& type = "select",
+                    const std::string& status = "success") {
     auto inserted = connection_->QueryParams(
         "INSERT INTO mz_internal.mz_recent_activity_log VALUES (gen_random_uuid(), 1.0, $1, $2, NULL, "
-        "'materialize', '{public}', 'strict serializable', 1, NULL, '{}', 'v0.130.0', $3::timestamptz, "
-        "$3::timestamptz, 'success', NULL, 0, 1, 'fast-path', 1, gen_random_uuid(), '\\x00', '', "
-        "gen_random_uuid(), $3::timestamptz, 'select', 0, $3::timestamptz, $2, 'alice', 'SELECT 1')",
-        {cluster_id, application, FormatIso(finished_ms)});
+        "'materialize', '{public}', 'strict serializable', 1, NULL, '{}', 'v0.130.0', $4::timestamptz, "
+        "$3::timestamptz, $6, NULL, 0, 1, 'fast-path', 1, gen_random_uuid(), '\\x00', '', "
+        "gen_random_uuid(), $4::timestamptz, $5, 0, $4::timestamptz, $2, 'alice', 'SELECT 1')",
+        {cluster_id, application, FormatIso(finished_ms), FormatIso(finished_ms - duration_ms), type, status});
     ASSERT_TRUE(inserted.ok()) << inserted.status().message();
   }
 
@@ -574,6 +582,7 @@ TEST_F(SchedctlTest, SnapshotsReadStatusHydrationAndActivity) {
   EXPECT_EQ(snapshot.name, "analytics");
   EXPECT_FALSE(snapshot.managed);
   EXPECT_EQ(snapshot.last_activity_ms, AtSecond(-100));
+  EXPECT_EQ(snapshot.activity_latency_ms, 0);  // the one statement took no time
   EXPECT_EQ(snapshot.now_ms, kT0);
   ASSERT_EQ(snapshot.replicas.size(), 4u);
   auto describe = [](const ReplicaSnapshot& r) {
@@ -597,9 +606,94 @@ TEST_F(SchedctlTest, ManagedClustersReadSizeAndFactor) {
   EXPECT_EQ(snapshot.size, "200cc");
   EXPECT_EQ(snapshot.replication_factor, 2);
   EXPECT_EQ(snapshot.last_activity_ms, std::nullopt);
+  EXPECT_EQ(snapshot.activity_latency_ms, std::nullopt);
   // target_size asks for one replica: the factor goes down.
   EXPECT_EQ(report->clusters[0].actions.size(), 1u);
   EXPECT_EQ(report->clusters[0].actions[0].action.sql, "ALTER CLUSTER \"reporting\" SET (REPLICATION FACTOR = 1)");
+}
+
+// etl (u3): one hydrated 100cc replica and a burst strategy with a latency threshold of
+// 500ms; the statements are the test's.
+class BurstLatencyTest : public SchedctlTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(SchedctlTest::SetUp());
+    objects_["u3"] = {"u700"};
+    AddCluster("u3", "etl");
+    AddReplica("u3", "u30", "r1", "100cc");
+    AddStrategy("u3", "burst",
+                R"({"burst_replica_size": "800cc", "max_replicas": 3, "scale_up_threshold_ms": 500, "cooldown_s": 60})");
+  }
+
+  // The cluster's plan at kT0 (asserting that planning works).
+  ClusterResult PlanAtT0() {
+    FixtureDdlExecutor executor = Executor();
+    Result<ControllerReport> report = Run(ControllerMode::kPlan, kT0, executor);
+    EXPECT_TRUE(report.ok()) << report.status().message();
+    if (!report.ok() || report->clusters.size() != 1) {
+      ADD_FAILURE() << "expected one cluster";
+      return {};
+    }
+    return report->clusters[0];
+  }
+};
+
+TEST_F(BurstLatencyTest, SlowRecentStatementsAddABurstReplica) {
+  AddStatement("u3", AtSecond(-200), 300);
+  AddStatement("u3", AtSecond(-60), 2'000);
+  AddStatement("u3", AtSecond(-10), 100);
+  const ClusterResult cluster = PlanAtT0();
+  EXPECT_EQ(cluster.snapshot.activity_latency_ms, 2'000);  // the slowest of the window
+  ASSERT_EQ(cluster.actions.size(), 1u);
+  EXPECT_EQ(cluster.actions[0].action.sql, "CREATE CLUSTER REPLICA \"etl\".\"burst_1\" (SIZE = '800cc')");
+  ASSERT_EQ(cluster.plan.decisions.size(), 1u);
+  EXPECT_EQ(cluster.plan.decisions[0].reasons,
+            (Sql{"burst: activity latency 2000ms is above scale_up_threshold_ms 500", "burst: adds burst_1 (800cc)"}));
+  // A statement that finished exactly five minutes ago still counts.
+  Execute("DELETE FROM mz_internal.mz_recent_activity_log");
+  AddStatement("u3", AtSecond(-300), 700);
+  EXPECT_EQ(PlannedSql(kT0), (Sql{"CREATE CLUSTER REPLICA \"etl\".\"burst_1\" (SIZE = '800cc')"}));
+}
+
+TEST_F(BurstLatencyTest, FastOrOldStatementsAddNone) {
+  AddStatement("u3", AtSecond(-30), 120);
+  AddStatement("u3", AtSecond(-5), 500);  // at the threshold, not above it
+  ClusterResult cluster = PlanAtT0();
+  EXPECT_EQ(cluster.snapshot.activity_latency_ms, 500);
+  EXPECT_TRUE(cluster.actions.empty());
+  ASSERT_EQ(cluster.plan.decisions.size(), 1u);
+  EXPECT_EQ(cluster.plan.decisions[0].reasons, (Sql{"burst: steady replica r1 is hydrated: no burst replica needed"}));
+
+  // Slow, but finished more than five minutes ago: outside the window.
+  AddStatement("u3", AtSecond(-301), 30'000);
+  AddStatement("u3", AtSecond(-3600), 60'000);
+  cluster = PlanAtT0();
+  EXPECT_EQ(cluster.snapshot.activity_latency_ms, 500);
+  EXPECT_TRUE(cluster.actions.empty());
+
+  // With only old statements there is no latency at all: no opinion, no burst replica.
+  Execute("DELETE FROM mz_internal.mz_recent_activity_log WHERE finished_at > '2023-11-14T22:08:20Z'");
+  cluster = PlanAtT0();
+  EXPECT_EQ(cluster.snapshot.activity_latency_ms, std::nullopt);
+  EXPECT_EQ(cluster.snapshot.last_activity_ms, AtSecond(-301));
+  EXPECT_TRUE(cluster.actions.empty());
+}
+
+TEST_F(BurstLatencyTest, TheControllersOwnAndLongRunningStatementsAreIgnored) {
+  AddStatement("u3", AtSecond(-20), 9'000, "mz-schedctl");                      // the controller's own
+  AddStatement("u3", AtSecond(-20), 600'000, "psql", "subscribe");              // runs as long as its client wants
+  AddStatement("u3", AtSecond(-20), 60'000, "psql", "fetch");                   // waits for a subscription
+  AddStatement("u3", AtSecond(-20), 3'600'000, "psql", "select", "aborted");    // cut short by a restart
+  AddStatement("u4", AtSecond(-20), 9'000);                                     // another cluster's
+  ClusterResult cluster = PlanAtT0();
+  EXPECT_EQ(cluster.snapshot.activity_latency_ms, std::nullopt);
+  EXPECT_TRUE(cluster.actions.empty());
+  // A slow SELECT that failed or was canceled did keep its client waiting: it counts.
+  AddStatement("u3", AtSecond(-20), 4'000, "psql", "select", "canceled");
+  cluster = PlanAtT0();
+  EXPECT_EQ(cluster.snapshot.activity_latency_ms, 4'000);
+  ASSERT_EQ(cluster.actions.size(), 1u);
+  EXPECT_EQ(cluster.actions[0].action.sql, "CREATE CLUSTER REPLICA \"etl\".\"burst_1\" (SIZE = '800cc')");
 }
 
 // ---------------------------------------------------------------------------

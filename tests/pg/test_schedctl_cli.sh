@@ -2,8 +2,8 @@
 # ctest -R pg.schedctl_cli) holding FIXTURE relations with the names and columns of the
 # Materialize catalog relations it reads: plan (text and JSON), --cluster, --verbose
 # logs, apply (whose real DDL Postgres refuses: exit 1, the audit rows, one error
-# line), wipe-state, where the database URL comes from, and each bad input's one line
-# and exit code. Materialize itself cannot run here; the cycles that succeed are in
+# line), wipe-state, burst's latency threshold against the activity log, where the
+# database URL comes from, and each bad input's one line and exit code. Materialize itself cannot run here; the cycles that succeed are in
 # test_schedctl.cpp, through the library with a stand-in DDL executor.
 set -euo pipefail
 
@@ -258,6 +258,34 @@ expect_eq "$OUT" "wiped the stored state of every cluster (0 rows deleted)" "wip
 run wipe-state --postgres-url "$URL" --format json
 expect_eq "$(JSON="$OUT" python3 -c "import json, os; d = json.loads(os.environ['JSON']); print(d['all'], d['rows_deleted'])")" \
   "True 0" "wipe-state JSON"
+
+# burst with a latency threshold: a slow SELECT on analytics a minute ago (3 s, over the
+# 500 ms threshold) asks for a burst replica although r1 is hydrated; mz-schedctl's own
+# slow statements do not count.
+sql "INSERT INTO mz_cluster_strategies (cluster_id, strategy_type, config) VALUES
+  ('u1', 'burst', '{\"burst_replica_size\": \"800cc\", \"max_replicas\": 3, \"scale_up_threshold_ms\": 500, \"cooldown_s\": 60}')"
+slow_statement() {  # slow_statement APPLICATION: a 3-second SELECT on analytics, finished a minute ago
+  sql "INSERT INTO mz_internal.mz_recent_activity_log
+       SELECT gen_random_uuid(), 1.0, 'u1', '$1', 'analytics', 'materialize', '{public}', 'strict serializable', 1,
+              NULL, '{}', 'v0.130.0', t - interval '3 seconds', t, 'success', NULL, 0, 1, 'standard', 1,
+              gen_random_uuid(), '\\x00', '', gen_random_uuid(), t, 'select', 0, t, '$1', 'alice', 'SELECT 1'
+       FROM (VALUES (now() - interval '1 minute')) AS c(t)"
+}
+burst_reason() {
+  run plan --postgres-url "$URL" --cluster analytics --format json
+  JSON="$OUT" python3 -c "import json, os; d = json.loads(os.environ['JSON']); \
+print([x for x in d['clusters'][0]['decisions'] if x['strategy'] == 'burst'][0]['reasons'][0])"
+}
+slow_statement mz-schedctl
+expect_eq "$(burst_reason)" "burst: steady replica r1 is hydrated: no burst replica needed" \
+  "mz-schedctl's own slow statements are no latency"
+slow_statement psql
+expect_eq "$(burst_reason)" "burst: activity latency 3000ms is above scale_up_threshold_ms 500" "slow statements ask for a burst replica"
+run plan --postgres-url "$URL" --cluster analytics
+expect_out '  CREATE CLUSTER REPLICA "analytics"."burst_1" (SIZE = '"'800cc'"');  -- burst: adds burst_1 (800cc)' \
+  "the burst replica is planned"
+sql "DELETE FROM mz_cluster_strategies WHERE strategy_type = 'burst'"
+sql "DELETE FROM mz_internal.mz_recent_activity_log WHERE sql = 'SELECT 1' AND began_at < finished_at"
 
 # Bad inputs: one line each, exit 2.
 sql "INSERT INTO mz_cluster_strategies VALUES ('u1', 'burts', '{}', now())"
