@@ -1,0 +1,2 @@
+AUDIT (name positive, defaults (threshold 0));
+SELECT * FROM @this_model WHERE @column < @threshold;

@@ -1,0 +1,1 @@
+SELECT * FROM @this_model WHERE @column < 0;

@@ -1,0 +1,2 @@
+AUDIT (blocking true);
+SELECT * FROM @this_model WHERE @column < 0;

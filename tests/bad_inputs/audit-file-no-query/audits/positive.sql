@@ -1,0 +1,1 @@
+AUDIT (name positive);

@@ -1,0 +1,2 @@
+AUDIT (name positive, blockng true);
+SELECT * FROM @this_model WHERE @column < 0;

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FULL, audits (accepted_values(column := status)));
+SELECT 1 AS x, 'new' AS status

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FULL, audits (not_null(cols := (x))));
+SELECT 1 AS x, 'new' AS status

@@ -1,0 +1,2 @@
+MODEL name s.a;
+SELECT 1 AS x

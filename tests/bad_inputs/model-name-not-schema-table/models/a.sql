@@ -1,0 +1,2 @@
+MODEL (name a, kind FULL);
+SELECT 1 AS x

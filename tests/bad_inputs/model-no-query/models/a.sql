@@ -1,0 +1,1 @@
+MODEL (name s.a, kind FULL);

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind INCREMENTAL_BY_UNIQUE_KEY);
+SELECT 1 AS id

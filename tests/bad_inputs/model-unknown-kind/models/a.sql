@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FUL);
+SELECT 1 AS x

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind EMBEDDED);
+SELECT 1 AS x

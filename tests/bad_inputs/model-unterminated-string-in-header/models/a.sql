@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FULL, owner 'ann);
+SELECT 1 AS x

@@ -1,0 +1,4 @@
+MODEL (name s.a, kind FULL);
+
+SELECT x
+FORM t
