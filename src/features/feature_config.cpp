@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kStoreKeys[] = {"type", "path", "url", "schema", "partition_by", "fallback"};
 constexpr const char* kCatalogKeys[] = {"type", "path", "url", "schema"};
+constexpr const char* kFeaturesKeys[] = {"version_length", "store", "stores", "catalog"};
 
 Status ErrorAt(const YAML::Mark& mark, const std::string& message) {
   if (mark.is_null()) return Status::InvalidInput("config.yaml: " + message);
@@ -109,6 +110,13 @@ Result<FeatureConfig> LoadFeatureConfig(const std::string& project_dir) {
   }
   YAML::Mark store_mark;
   if (section && section.IsMap()) {
+    for (auto entry = section.begin(); entry != section.end(); ++entry) {
+      const std::string key = entry->first.Scalar();
+      if (!Known(kFeaturesKeys, key)) {
+        return ErrorAt(entry->first.Mark(),
+                       "unknown key '" + key + "' in features (known keys: " + KnownList(kFeaturesKeys) + ")");
+      }
+    }
     const YAML::Node stores = section["stores"];
     if (stores && !stores.IsNull()) {
       if (!stores.IsMap()) return ErrorAt(stores.Mark(), "features.stores must be a mapping of store names");

@@ -360,6 +360,8 @@ TEST(FeatureConfigTest, StoresFallbacksAndErrors) {
             "config.yaml:3:8: store 'a' (postgres) needs a url");
   EXPECT_EQ(write("features:\n  store: b\n  stores:\n    a: {type: duckdb, path: a.duckdb}\n").status().message(),
             "config.yaml:2:10: features.store names unknown store 'b'");
+  EXPECT_EQ(write("features:\n  stors: {}\n").status().message(),
+            "config.yaml:2:3: unknown key 'stors' in features (known keys: version_length, store, stores, catalog)");
   EXPECT_EQ(write("features:\n  catalog: {type: redis}\n").status().message(),
             "config.yaml:2:19: unknown catalog type 'redis' (use sqlite, postgres or memory)");
   fs::remove_all(folder);
