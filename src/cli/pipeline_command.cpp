@@ -267,6 +267,13 @@ int RunHistoryCommand(const std::string& name, int limit, const std::string& for
     if (!listed.ok()) return ReportError(listed.status());
     runs = std::move(listed).value();
   }
+  // A name that is neither configured nor in the history is a typo, not "no runs yet".
+  if (!name.empty() && runs.empty()) {
+    auto settings = LoadPipelineSettings(project->config);
+    if (!settings.ok()) return ReportError(settings.status());
+    auto pipeline = FindPipeline(*settings, name);
+    if (!pipeline.ok()) return ReportError(pipeline.status());
+  }
   if (format == "json") {
     JsonWriter json;
     json.BeginArray();
@@ -412,6 +419,9 @@ void RegisterSuperviseCommand(CLI::App& app, GlobalOptions& global) {
     if (!options->interval.empty()) {
       auto interval = ParseSpanMs(options->interval, "--interval");
       if (!interval.ok()) return ReportError(interval.status());
+      if (*interval <= 0 || *interval > kPipelineSpanMsMax) {  // the same bounds as supervisor.interval in config.yaml
+        return ReportError(Status::InvalidInput("--interval must be between 1s and 7 days, got '" + options->interval + "'"));
+      }
       supervisor.interval_ms = *interval;
     }
     auto state = OpenState(project->config, false);

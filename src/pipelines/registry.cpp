@@ -20,7 +20,7 @@ namespace {
 
 constexpr int kAttemptsMax = 20;
 constexpr int kThreadsMax = 256;
-constexpr int64_t kTimeoutMsMax = 7LL * 24 * 3'600'000;  // a week
+constexpr int64_t kTimeoutMsMax = kPipelineSpanMsMax;
 
 struct BuiltinPipeline {
   const char* name;

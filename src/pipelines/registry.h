@@ -33,6 +33,9 @@
 
 namespace materia {
 
+// The longest timeout, back-off or supervisor interval a project may set: a week.
+inline constexpr int64_t kPipelineSpanMsMax = 7LL * 24 * 3'600'000;
+
 // How a failed pipeline run is retried: at most `attempts_max` tries in all, waiting
 // backoff_initial_ms, then twice that, ... up to backoff_max_ms, each wait with up to
 // 20% random jitter.
