@@ -330,6 +330,68 @@ TEST_F(FeatureEngineTest, TwoDependenciesBringingOneColumnIsAnError) {
             "c: column 'v' comes from b in store local and from another dependency; rename or leave out one of them");
 }
 
+TEST_F(FeatureEngineTest, MigrateMovesOnlySamplesWhoseInputsAreUnchanged) {
+  Open(kPipeline);
+  ASSERT_TRUE(engine_->connection().Execute(
+      "CREATE TEMP TABLE s AS SELECT i AS video_id, 'v' || i AS materia_sample_version, 'f' AS frames, 'a' AS audio, "
+      "1 AS duration FROM range(3) t(i)").ok());
+  Compute("video/raw", "s");
+  Compute("video/crop");
+  // Sample 2's input changes; then crop's audio code_version moves 1 -> 2.
+  ASSERT_TRUE(engine_->connection().Execute("UPDATE s SET materia_sample_version = 'x' WHERE video_id = 2").ok());
+  Compute("video/raw", "s");
+  std::string bumped = kPipeline;
+  bumped.replace(bumped.find(R"({key: audio, code_version: "1"})"), 31, R"({key: audio, code_version: "2"})");
+  Open(bumped);
+  EXPECT_EQ(Resolve("video/crop")["stale"].size(), 3u);
+  auto wrong = engine_->Migrate("video/crop", "audio", "3");
+  EXPECT_EQ(wrong.status().message(), "features/test.yaml:13:7: field 'audio' of video/crop has code_version \"2\", "
+                                      "not \"3\": change the definition first");
+  auto migrated = engine_->Migrate("video/crop", "audio", "2");
+  ASSERT_TRUE(migrated.ok()) << migrated.status().message();
+  EXPECT_EQ(migrated->migrated, 2);
+  EXPECT_EQ(migrated->left_stale, 1);
+  EXPECT_EQ(Resolve("video/crop")["stale"], (std::vector<std::string>{"2"}));
+}
+
+TEST_F(FeatureEngineTest, CatalogVerifyNamesEachKindOfDrift) {
+  Open(kPipeline);
+  ASSERT_TRUE(engine_->connection().Execute(
+      "CREATE TEMP TABLE s AS SELECT i AS video_id, 'f' AS frames, 'a' AS audio, 1 AS duration FROM range(2) t(i)").ok());
+  ASSERT_TRUE(engine_->Write("video/raw", "s").ok());
+  auto clean = engine_->VerifyCatalog();
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE(clean->empty());
+  const std::string container = engine_->store().container();
+  auto entry = engine_->catalog().Info("video/raw", container);
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  MaterializationEntry changed = **entry;
+  changed.data_version = "00";
+  ASSERT_TRUE(engine_->catalog().Remove("video/raw", container).ok());
+  ASSERT_TRUE(engine_->catalog().Register(changed).ok());
+  MaterializationEntry gone = changed;
+  gone.feature = "video/crop";
+  ASSERT_TRUE(engine_->catalog().Register(gone).ok());
+  auto drifts = engine_->VerifyCatalog();
+  ASSERT_TRUE(drifts.ok()) << drifts.status().message();
+  std::vector<std::string> kinds;
+  for (const CatalogDriftLine& drift : *drifts) kinds.push_back(drift.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"missing", "data"}));
+  ASSERT_TRUE(engine_->catalog().Remove("video/raw", container).ok());
+  drifts = engine_->VerifyCatalog();
+  ASSERT_TRUE(drifts.ok());
+  ASSERT_EQ(drifts->size(), 2u);
+  EXPECT_EQ((*drifts)[1].line, "unregistered: video/raw " + entry->value().feature_version + " in " + container +
+                                   " holds 2 samples the catalog does not list");
+}
+
+TEST_F(FeatureEngineTest, CopyRefusesOneStoreAndFeaturesTheSourceLacks) {
+  Open(kPipeline, {{"a", {}}, {"b", {}}});
+  EXPECT_EQ(engine_->Copy("a", "a", {}).status().message(), "copy needs two different stores (both are a)");
+  EXPECT_EQ(engine_->Copy("a", "b", {"video/raw"}).status().message(), "store a holds no rows of video/raw");
+  EXPECT_EQ(engine_->Copy("a", "zz", {}).status().message(), "unknown store 'zz'");
+}
+
 TEST(FeatureConfigTest, StoresFallbacksAndErrors) {
   auto folder = fs::temp_directory_path() / ("materia_feature_config_" + std::to_string(getpid()));
   fs::create_directories(folder);
