@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/parse.h"
 
 int main(int argc, char** argv) {
   // A closed pipe on stdout (`materia run | head`) must not kill a run half-way: the
@@ -37,21 +38,6 @@ int main(int argc, char** argv) {
   materia::cli::RegisterExportServingCommand(app, global);
   materia::cli::RegisterServeCommand(app, global);
   materia::cli::RegisterFeaturesCommand(app, global);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "error: %s (see --help)\n", e.what());
-    return materia::cli::kExitError;
-  } catch (const std::exception& e) {
-    // A bug or an unexpected system failure: still one line and an error exit.
-    std::fprintf(stderr, "error: internal: %s\n", e.what());
-    return 3;
-  }
+  if (auto stop = materia::cli::ParseCommandLine(app, argc, argv, materia::cli::kExitError, 3)) return *stop;
   return global.exit_code;
 }

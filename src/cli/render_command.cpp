@@ -3,6 +3,7 @@
 // of the environment's plan. Reads the files and the state store; never the warehouse.
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "plan/needs_work.h"
@@ -97,11 +98,12 @@ Result<Interval> RenderInterval(const Model& model, const ProjectConfig& config,
                                 const RenderOptions& options, TimestampMs now_ms) {
   MATERIA_ASSIGN_OR_RETURN(ModelSchedule schedule, ScheduleOf(model, config, now_ms));
   Interval interval{schedule.start_ms, schedule.due_end_ms};
-  if (!options.start.empty()) {
-    MATERIA_ASSIGN_OR_RETURN(interval.start, ParseTimestamp(options.start, now_ms));
-  }
-  if (!options.end.empty()) {
-    MATERIA_ASSIGN_OR_RETURN(interval.end, ParseTimestamp(options.end, now_ms));
+  for (auto [flag, text, target] : {std::tuple{"--start", &options.start, &interval.start},
+                                     std::tuple{"--end", &options.end, &interval.end}}) {
+    if (text->empty()) continue;
+    Result<TimestampMs> time = ParseTimestamp(*text, now_ms);
+    if (!time.ok()) return Status::InvalidInput(std::string(flag) + ": " + time.status().message());
+    *target = *time;
   }
   if (interval.end < interval.start && options.start.empty() && options.end.empty()) {
     interval.end = interval.start;  // nothing is due yet: a run renders the empty range

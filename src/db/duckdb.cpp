@@ -11,6 +11,14 @@ std::optional<std::string> QueryResult::Scalar() const {
   return rows[0][0];
 }
 
+bool IsValidMemoryLimit(const std::string& text) {
+  duckdb_config config = nullptr;
+  if (duckdb_create_config(&config) != DuckDBSuccess) return false;
+  bool valid = duckdb_set_config(config, "memory_limit", text.c_str()) == DuckDBSuccess;
+  duckdb_destroy_config(&config);
+  return valid;
+}
+
 Result<std::shared_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path,
                                                          const DuckOptions& options) {
   duckdb_config config = nullptr;

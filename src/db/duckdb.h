@@ -35,6 +35,10 @@ struct DuckOptions {
   std::string memory_limit;     // empty = DuckDB's default, e.g. "4GB"
 };
 
+// Whether DuckDB takes `text` as a memory_limit ("8GB", "512MiB", "1.5 GB"; a unit is
+// required), asked of DuckDB itself so that config.yaml is checked as it will be used.
+bool IsValidMemoryLimit(const std::string& text);
+
 class DuckDatabase {
  public:
   // Opens (creating if needed, unless read-only) the database at `path`; ":memory:"

@@ -123,13 +123,13 @@ Result<FeatureConfig> LoadFeatureConfig(const std::string& project_dir) {
       for (auto entry = stores.begin(); entry != stores.end(); ++entry) {
         StoreConfig store;
         store.name = entry->first.Scalar();
-        const YAML::Node& body = entry->second;
+        const YAML::Node body = entry->second;  // a copy: `->` yields a temporary
         if (!body.IsMap()) {
           return ErrorAt(body.Mark(), "store '" + store.name + "' must be a mapping such as {type: duckdb, path: f.duckdb}");
         }
         for (auto item = body.begin(); item != body.end(); ++item) {
           const std::string key = item->first.Scalar();
-          const YAML::Node& value = item->second;
+          const YAML::Node value = item->second;
           if (!Known(kStoreKeys, key)) {
             return ErrorAt(item->first.Mark(), "unknown key '" + key + "' in store '" + store.name +
                                                    "' (known keys: " + KnownList(kStoreKeys) + ")");
@@ -201,7 +201,7 @@ Result<FeatureConfig> LoadFeatureConfig(const std::string& project_dir) {
       if (!catalog.IsMap()) return ErrorAt(catalog.Mark(), "features.catalog must be a mapping such as {type: sqlite}");
       for (auto item = catalog.begin(); item != catalog.end(); ++item) {
         const std::string key = item->first.Scalar();
-        const YAML::Node& value = item->second;
+        const YAML::Node value = item->second;  // a copy: `->` yields a temporary
         if (!Known(kCatalogKeys, key)) {
           return ErrorAt(item->first.Mark(),
                          "unknown key '" + key + "' in features.catalog (known keys: " + KnownList(kCatalogKeys) + ")");

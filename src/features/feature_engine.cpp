@@ -495,9 +495,10 @@ Result<std::string> FeatureEngine::Read(const std::string& key, const std::vecto
 Status FeatureEngine::RefreshCatalog(MetadataStore& store, const std::string& key) {
   const FeatureDefinition* feature = graph_.Find(key);
   MATERIA_ASSIGN_OR_RETURN(auto stored, LatestIn(store, *feature));
-  Status removed = catalog_->Remove(key, store.container());
-  if (!removed.ok() && removed.code() != StatusCode::kNotFound) return removed;
-  if (!stored) return Status::Ok();
+  // The new entries are computed first and replace the old ones in one catalog
+  // transaction: a process killed meanwhile leaves the old entries, never none.
+  std::vector<MaterializationEntry> entries;
+  if (!stored) return catalog_->Replace(key, store.container(), entries);
   MATERIA_ASSIGN_OR_RETURN(QueryResult versions, connection_->Query(DigestByVersionSql(*feature, stored->relation)));
   const int64_t now = NowMs();
   for (const auto& row : versions.rows) {
@@ -508,9 +509,9 @@ Status FeatureEngine::RefreshCatalog(MetadataStore& store, const std::string& ke
     entry.data_version = row[2].value_or("0");
     entry.sample_count = ToInt(row[1]);
     entry.materialized_at_ms = now;
-    MATERIA_RETURN_IF_ERROR(catalog_->Register(entry));
+    entries.push_back(std::move(entry));
   }
-  return Status::Ok();
+  return catalog_->Replace(key, store.container(), entries);
 }
 
 Result<std::vector<FeatureStatus>> FeatureEngine::StatusOfFeatures() {

@@ -6,6 +6,8 @@
 #include <set>
 #include <string_view>
 
+#include "base/yaml_syntax.h"
+
 namespace materia {
 
 namespace {
@@ -127,7 +129,8 @@ Result<std::vector<FeatureDefinition>> FeatureFileParser::Parse(const std::strin
   try {
     root = YAML::Load(content);
   } catch (const YAML::Exception& exception) {
-    return Error(exception.mark, exception.msg);
+    YamlSyntaxError syntax = ExplainYamlError(content, exception);
+    return Error(syntax.mark, syntax.message);
   }
   std::vector<FeatureDefinition> features;
   if (root.IsNull()) return features;
@@ -249,7 +252,7 @@ Result<FeatureDependency> FeatureFileParser::ParseDependency(const YAML::Node& n
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
     const YAML::Mark key_mark = entry->first.Mark();
-    const YAML::Node& value = entry->second;
+    const YAML::Node value = entry->second;  // a copy: `->` yields a temporary
     if (!Contains(kDependencyKeys, key)) {
       return Error(key_mark, "unknown key '" + key + "' in a dependency (known keys: " +
                                  KnownKeys(kDependencyKeys) + ")");
@@ -328,7 +331,7 @@ Result<FieldDefinition> FeatureFileParser::ParseField(const YAML::Node& node) co
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     MATERIA_ASSIGN_OR_RETURN(std::string key, KeyOf(entry));
     const YAML::Mark key_mark = entry->first.Mark();
-    const YAML::Node& value = entry->second;
+    const YAML::Node value = entry->second;  // a copy: `->` yields a temporary
     if (!Contains(kFieldKeys, key)) {
       return Error(key_mark, "unknown key '" + key + "' in a field (known keys: " +
                                  KnownKeys(kFieldKeys) + ")");

@@ -227,6 +227,43 @@ Status InMemoryCatalog::Remove(const std::string& feature, const std::string& co
   return Status::Ok();
 }
 
+Status MaterializationCatalog::CheckReplacement(const std::string& feature, const std::string& container,
+                                                const std::vector<MaterializationEntry>& entries) {
+  MATERIA_RETURN_IF_ERROR(CheckCatalogFeatureKey(feature));
+  MATERIA_RETURN_IF_ERROR(CheckCatalogContainer(container));
+  for (const MaterializationEntry& entry : entries) {
+    MATERIA_RETURN_IF_ERROR(CheckMaterializationEntry(entry));
+    if (entry.feature != feature || entry.container != container) {
+      return Status::InvalidInput("an entry of " + entry.feature + " in " + entry.container +
+                                  " cannot replace the entries of " + feature + " in " + container);
+    }
+  }
+  return Status::Ok();
+}
+
+Status InMemoryCatalog::Replace(const std::string& feature, const std::string& container,
+                                const std::vector<MaterializationEntry>& entries) {
+  MATERIA_RETURN_IF_ERROR(CheckReplacement(feature, container, entries));
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t replaced = 0;
+  for (auto it = entries_.lower_bound(Key{feature, "", "", ""});
+       it != entries_.end() && it->second.feature == feature; ++it) {
+    replaced += it->second.container == container;
+  }
+  if (entries_.size() - replaced + entries.size() > kCatalogEntriesMax) {
+    return Status::InvalidInput("the materialization catalog is full (" +
+                                std::to_string(kCatalogEntriesMax) + " entries)");
+  }
+  for (auto it = entries_.lower_bound(Key{feature, "", "", ""});
+       it != entries_.end() && it->second.feature == feature;) {
+    it = it->second.container == container ? entries_.erase(it) : std::next(it);
+  }
+  for (const MaterializationEntry& entry : entries) {
+    entries_[Key{entry.feature, entry.feature_version, entry.container, entry.data_version}] = entry;
+  }
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------------------------
 // VerifyCatalog
 

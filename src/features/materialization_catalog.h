@@ -112,6 +112,19 @@ class MaterializationCatalog {
   // entry was removed, kNotFound when there was none, kInvalidInput for a bad
   // argument or a read-only catalog, kDatabaseError on backend failure.
   virtual Status Remove(const std::string& feature, const std::string& container) = 0;
+
+  // Replaces every entry of `feature` in `container` with `entries` (each of that
+  // feature and container; none: the entries are forgotten) as one change, so that a
+  // reader, or a process killed meanwhile, sees the old entries or the new ones and
+  // never neither. Returns ok, or the errors of Register and Remove (no kNotFound).
+  virtual Status Replace(const std::string& feature, const std::string& container,
+                         const std::vector<MaterializationEntry>& entries) = 0;
+
+ protected:
+  // Checks Replace's arguments: kInvalidInput when one is bad or names another
+  // feature or container.
+  static Status CheckReplacement(const std::string& feature, const std::string& container,
+                                 const std::vector<MaterializationEntry>& entries);
 };
 
 // A catalog held in memory, for tests and for runs without a catalog file. All
@@ -130,6 +143,8 @@ class InMemoryCatalog final : public MaterializationCatalog {
   Result<std::optional<MaterializationEntry>> Info(
       const std::string& feature, const std::optional<std::string>& container) const override;
   Status Remove(const std::string& feature, const std::string& container) override;
+  Status Replace(const std::string& feature, const std::string& container,
+                 const std::vector<MaterializationEntry>& entries) override;
 
  private:
   // (feature, feature_version, container, data_version)

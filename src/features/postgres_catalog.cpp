@@ -349,6 +349,35 @@ class PostgresCatalog final : public MaterializationCatalog {
     return Status::Ok();
   }
 
+  Status Replace(const std::string& feature, const std::string& container,
+                 const std::vector<MaterializationEntry>& entries) override {
+    MATERIA_RETURN_IF_ERROR(CheckReplacement(feature, container, entries));
+    std::lock_guard<std::mutex> lock(mutex_);
+    MATERIA_RETURN_IF_ERROR(CheckWritable("replace the entries of " + feature));
+    // One transaction, the same done twice: run again after a lost session.
+    return OnceMoreIfLost([&]() -> Status {
+      MATERIA_ASSIGN_OR_RETURN(PgTransaction transaction, PgTransaction::Begin(*connection_));
+      MATERIA_RETURN_IF_ERROR(
+          connection_->QueryParams("DELETE FROM " + table_ + " WHERE feature = $1 AND container = $2",
+                                   {feature, container})
+              .status());
+      for (const MaterializationEntry& entry : entries) {
+        MATERIA_RETURN_IF_ERROR(CheckRoomForOneMore());
+        MATERIA_RETURN_IF_ERROR(
+            connection_
+                ->QueryParams("INSERT INTO " + table_ + " (" + kEntryColumns +
+                                  ") VALUES ($1, $2, $3, $4, $5, $6) "
+                                  "ON CONFLICT (feature, feature_version, container, data_version) "
+                                  "DO UPDATE SET sample_count = EXCLUDED.sample_count, "
+                                  "materialized_at_ms = EXCLUDED.materialized_at_ms",
+                              {entry.feature, entry.feature_version, entry.container, entry.data_version,
+                               std::to_string(entry.sample_count), std::to_string(entry.materialized_at_ms)})
+                .status());
+      }
+      return transaction.Commit();
+    });
+  }
+
  private:
   // kInvalidInput when the catalog was opened read-only; `action` names the write.
   Status CheckWritable(const std::string& action) const {

@@ -232,6 +232,38 @@ class SqliteCatalog final : public MaterializationCatalog {
     return transaction.Commit();
   }
 
+  Status Replace(const std::string& feature, const std::string& container,
+                 const std::vector<MaterializationEntry>& entries) override {
+    MATERIA_RETURN_IF_ERROR(CheckReplacement(feature, container, entries));
+    std::lock_guard<std::mutex> lock(mutex_);
+    MATERIA_RETURN_IF_ERROR(CheckWritable("replace the entries of " + feature));
+    MATERIA_ASSIGN_OR_RETURN(SqliteTransaction transaction,
+                             SqliteTransaction::Begin(*database_, Mode::kImmediate));
+    MATERIA_ASSIGN_OR_RETURN(
+        SqliteStatement remove,
+        database_->PrepareBound(
+            "DELETE FROM feature_materializations WHERE feature = ? AND container = ?",
+            {feature, container}));
+    MATERIA_RETURN_IF_ERROR(remove.Run());
+    MATERIA_ASSIGN_OR_RETURN(
+        std::string count, database_->QueryText("SELECT COUNT(*) FROM feature_materializations"));
+    if (std::stoll(count) + entries.size() > kCatalogEntriesMax) {
+      return Status::InvalidInput("the materialization catalog is full (" +
+                                  std::to_string(kCatalogEntriesMax) + " entries)");
+    }
+    for (const MaterializationEntry& entry : entries) {
+      MATERIA_ASSIGN_OR_RETURN(
+          SqliteStatement insert,
+          database_->PrepareBound(std::string("INSERT OR REPLACE INTO feature_materializations (") +
+                                      kEntryColumns + ") VALUES (?, ?, ?, ?, ?, ?)",
+                                  {entry.feature, entry.feature_version, entry.container,
+                                   entry.data_version, entry.sample_count,
+                                   entry.materialized_at_ms}));
+      MATERIA_RETURN_IF_ERROR(insert.Run());
+    }
+    return transaction.Commit();  // the removal and the entries, or neither
+  }
+
  private:
   // kInvalidInput when the catalog was opened read-only; `action` names the write.
   Status CheckWritable(const std::string& action) const {

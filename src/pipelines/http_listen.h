@@ -12,7 +12,8 @@
 
 namespace materia {
 
-// Returns the port listened on, or kIoError "cannot listen on ADDRESS:PORT".
+// Returns the port listened on, or kIoError "cannot listen on ADDRESS:PORT: reason".
+// A port another server listens on is refused (no SO_REUSEPORT sharing).
 Result<int> ListenInBackground(httplib::Server& server, const std::string& bind_address, int port,
                                std::thread* thread);
 

@@ -12,6 +12,8 @@
 
 #include "base/duration.h"
 #include "base/time.h"
+#include "base/yaml_syntax.h"
+#include "db/duckdb.h"
 #include "run/executor.h"
 
 namespace materia {
@@ -103,7 +105,7 @@ Status SettingsReader::ReadPipeline(const YAML::Node& node, PipelineDefinition* 
   const std::string where = " in pipeline " + pipeline->name;
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     std::string key = entry->first.Scalar();
-    const YAML::Node& value = entry->second;
+    const YAML::Node value = entry->second;  // a copy: `->` yields a temporary
     if (key == "priority") {
       MATERIA_ASSIGN_OR_RETURN(pipeline->priority, Integer(value, "priority", 0, 1000));
     } else if (key == "timeout") {
@@ -131,10 +133,10 @@ Status SettingsReader::ReadPipeline(const YAML::Node& node, PipelineDefinition* 
 Status SettingsReader::ReadWorkers(const YAML::Node& node, PipelineSettings* settings) const {
   if (node.IsNull()) return Status::Ok();
   if (!node.IsMap()) return Error(node, "workers must be a mapping with sizes, tags and default");
-  const YAML::Node* default_node = nullptr;
+  std::optional<YAML::Node> default_node;
   for (auto entry = node.begin(); entry != node.end(); ++entry) {
     std::string key = entry->first.Scalar();
-    const YAML::Node& value = entry->second;
+    const YAML::Node value = entry->second;  // a copy: `->` yields a temporary
     if (key == "sizes") {
       if (!value.IsMap()) return Error(value, "workers sizes must map size names to {threads, memory_limit}");
       for (auto size = value.begin(); size != value.end(); ++size) {
@@ -150,6 +152,11 @@ Status SettingsReader::ReadWorkers(const YAML::Node& node, PipelineSettings* set
             MATERIA_ASSIGN_OR_RETURN(worker.threads, Integer(field->second, "threads", 0, kThreadsMax));
           } else if (name == "memory_limit") {
             MATERIA_ASSIGN_OR_RETURN(worker.memory_limit, Text(field->second, "memory_limit"));
+            if (!IsValidMemoryLimit(worker.memory_limit)) {
+              return Error(field->second, "memory_limit of worker size " + worker.name +
+                                              " must be a size such as 8GB or 512MiB, got '" +
+                                              worker.memory_limit + "'");
+            }
           } else {
             return Error(field->first, "unknown key '" + name + "' in worker size " + worker.name +
                                            " (expected threads or memory_limit)");
@@ -165,7 +172,7 @@ Status SettingsReader::ReadWorkers(const YAML::Node& node, PipelineSettings* set
       }
     } else if (key == "default") {
       MATERIA_ASSIGN_OR_RETURN(settings->default_size, Text(value, "default"));
-      default_node = &entry->second;
+      default_node = value;
     } else {
       return Error(entry->first, "unknown key '" + key + "' in workers (expected sizes, tags or default)");
     }
@@ -242,8 +249,9 @@ Result<PipelineSettings> LoadPipelineSettings(const ProjectConfig& config) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    return Status::InvalidInput(file_name + ":" + std::to_string(error.mark.line + 1) + ":" +
-                                std::to_string(error.mark.column + 1) + ": " + error.msg);
+    YamlSyntaxError syntax = ExplainYamlError(text, error);
+    return Status::InvalidInput(file_name + ":" + std::to_string(syntax.mark.line + 1) + ":" +
+                                std::to_string(syntax.mark.column + 1) + ": " + syntax.message);
   }
   if (!root.IsMap()) return settings;
   SettingsReader reader(file_name);

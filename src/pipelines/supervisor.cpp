@@ -218,6 +218,8 @@ class Supervisor {
   void RunWithRetries(const PipelineDefinition& pipeline);
   // Runs one attempt; returns true on success.
   bool RunAttempt(const PipelineDefinition& pipeline, int attempt);
+  // Records as failed the runs a previous supervisor started and never saw finish.
+  void CloseAbandonedRuns();
   void Publish(const std::string& status, const std::string& pipeline, const std::string& run_id);
 
   const PipelineSettings& settings_;
@@ -333,6 +335,27 @@ bool Supervisor::RunAttempt(const PipelineDefinition& pipeline, int attempt) {
   return status == "success";
 }
 
+// A supervisor killed (kill -9, OOM, power loss) while a child ran leaves that run
+// recorded as "running" for ever: on the dashboard, in history and in /metrics, where a
+// crash loop would then never count as failing. Holding the project's lock, this
+// supervisor knows its predecessor is gone, so its runs are closed as failed. A child
+// that outlived its supervisor and finishes later records its own outcome over this.
+void Supervisor::CloseAbandonedRuns() {
+  constexpr int kRunsScanned = 100;
+  for (const PipelineDefinition& pipeline : settings_.pipelines) {
+    auto runs = state_.ListPipelineRuns(pipeline.name, kRunsScanned);
+    if (!runs.ok()) continue;  // best effort: the loop does not depend on it
+    for (PipelineRunRecord run : *runs) {
+      if (run.status != "running" || run.trigger != "supervisor") continue;
+      run.status = "failed";
+      run.finished_ms = NowMs();
+      run.error = "abandoned: the supervisor running it stopped before it finished";
+      if (!state_.PutPipelineRun(run).ok()) continue;
+      log_.Write("run_abandoned", {{"pipeline", run.pipeline}, {"run_id", run.run_id}, {"status", run.status}});
+    }
+  }
+}
+
 void Supervisor::RunWithRetries(const PipelineDefinition& pipeline) {
   for (int attempt = 1; attempt <= pipeline.retry.attempts_max && !Stopping(); attempt++) {
     if (RunAttempt(pipeline, attempt)) return;
@@ -366,6 +389,7 @@ Status Supervisor::Loop() {
   log_.Write("supervisor_started", {{"pid", std::to_string(::getpid())},
                                     {"project", options_.project_dir},
                                     {"interval_s", std::to_string(interval_ms / 1000)}});
+  CloseAbandonedRuns();
   while (!Stopping() && (options_.cycles_max <= 0 || cycle_ < options_.cycles_max)) {
     cycle_++;
     int64_t cycle_started_ms = SteadyMs();

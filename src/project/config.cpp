@@ -1,6 +1,9 @@
 #include "project/config.h"
 
+#include "base/cron.h"
 #include "base/text.h"
+#include "base/time.h"
+#include "base/yaml_syntax.h"
 #include "db/duckdb.h"
 #include "project/model_parser.h"
 
@@ -45,7 +48,7 @@ constexpr std::string_view kGatewayKeys[] = {
 constexpr std::string_view kKeptModelDefaults[] = {
     "owner", "cron_tz", "storage_format", "table_format", "physical_properties",
     "virtual_properties", "session_properties", "optimize_query", "allow_partials",
-    "enabled", "interval_unit", "formatting", "validate_query", "on_destructive_change",
+    "enabled", "formatting", "validate_query", "on_destructive_change",
     "on_additive_change", "batch_concurrency"};
 
 // SQLMesh's model_defaults keys that would change what models do; refused rather than
@@ -140,6 +143,16 @@ Status ConfigReader::ReadTopLevelKey(const std::string& key, const YAML::Node& v
   }
   if (key == "environment_ttl") return ReadDuration(key, value, &config->environment_ttl);
   if (key == "snapshot_ttl") return ReadDuration(key, value, &config->snapshot_ttl);
+  if (key == "serving" && value.IsMap()) {
+    // export-serving and serve read serving.database themselves; a misspelt key here
+    // would otherwise be ignored and the export land in the default file.
+    for (auto entry = value.begin(); entry != value.end(); ++entry) {
+      MATERIA_ASSIGN_OR_RETURN(std::string name, KeyOf(entry));
+      if (name != "database") {
+        return Error(entry->first.Mark(), "unknown key '" + name + "' in serving (expected database)");
+      }
+    }
+  }
   return Status::Ok();  // the other sections are read by the parts that use them
 }
 
@@ -203,6 +216,14 @@ Status ConfigReader::ReadConnection(const std::string& what, const YAML::Node& n
   if (node["type"]) {
     MATERIA_ASSIGN_OR_RETURN(std::string text, Text(node["type"], what + " type"));
     if (!text.empty()) *type = ToLower(text);
+    // Models run on embedded DuckDB and state lives in SQLite: another engine named
+    // here would be ignored, and the project would silently run somewhere else.
+    const std::string supported = what == "connection" ? "duckdb" : "sqlite";
+    if (!text.empty() && *type != supported) {
+      return Error(node["type"].Mark(), what + " type '" + text + "' is not supported (materia " +
+                                            (what == "connection" ? "runs models on DuckDB" : "keeps state in SQLite") +
+                                            ": use type: " + supported + ")");
+    }
   }
   if (node["database"]) {
     MATERIA_ASSIGN_OR_RETURN(*database, Text(node["database"], what + " database"));
@@ -223,6 +244,19 @@ Status ConfigReader::ReadModelDefaults(const YAML::Node& node, ProjectConfig* co
     if (target != nullptr) {
       MATERIA_ASSIGN_OR_RETURN(std::string text, Text(entry->second, key));
       if (!text.empty()) *target = text;  // an empty value keeps the default
+      if (key == "cron" && !text.empty()) {
+        if (auto cron = Cron::Parse(text); !cron.ok()) return Error(entry->second.Mark(), cron.status().message());
+      } else if (key == "start" && !text.empty()) {
+        if (auto time = ParseTimestamp(text, NowMs()); !time.ok()) {
+          return Error(entry->second.Mark(), "start: " + time.status().message());
+        }
+      }
+    } else if (key == "interval_unit") {
+      MATERIA_ASSIGN_OR_RETURN(std::string text, Text(entry->second, key));
+      if (!IsIntervalUnit(ToLower(text))) {
+        return Error(entry->second.Mark(), "interval_unit must be one of " + std::string(kIntervalUnitList) +
+                                               ", got '" + text + "'");
+      }
     } else if (key == "audits") {
       MATERIA_RETURN_IF_ERROR(ReadDefaultAudits(entry->second, config));
     } else if (Contains(kUnsupportedModelDefaults, key)) {
@@ -421,7 +455,8 @@ Result<ProjectConfig> LoadConfig(const std::string& project_dir) {
     YAML::Node root = YAML::Load(content);
     MATERIA_RETURN_IF_ERROR(reader.Read(root, &config));
   } catch (const YAML::Exception& exception) {
-    return reader.Error(exception.mark, exception.msg);
+    YamlSyntaxError syntax = ExplainYamlError(content, exception);
+    return reader.Error(syntax.mark, syntax.message);
   }
   ApplyEnvironment(&config);
   return config;

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/cron.h"
+#include "base/time.h"
 #include "project/sql_lexer.h"
 
 namespace materia {
@@ -20,7 +22,7 @@ constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 // SQLMesh properties that Materia accepts and keeps in `properties` without using yet.
 constexpr std::string_view kKeptProperties[] = {
     "partitioned_by", "clustered_by", "storage_format", "table_format", "physical_properties",
-    "virtual_properties", "session_properties", "table_properties", "stamp", "interval_unit",
+    "virtual_properties", "session_properties", "table_properties", "stamp",
     "disable_restatement", "gateway", "signals",
     "references", "physical_version", "optimize_query", "validate_query", "formatting",
     "ignored_rules", "on_destructive_change", "on_additive_change", "columns", "cron_tz",
@@ -104,6 +106,7 @@ class ModelParser {
   Result<AuditArgument> ParseAuditArgument(const std::string& audit, Span part) const;
   Status ParseColumnDescriptions(const std::string& key, Span value);
   Status KeepProperty(const std::string& key, Span value);
+  Status ParseIntervalUnit(const std::string& key, Span value);
   Status ParseEnabled(const std::string& key, Span value);
   Status ParseFlag(const std::string& key, Span value);
   Result<std::string> ParseChangePolicy(const std::string& key, Span value) const;
@@ -261,6 +264,7 @@ ModelParser::Handler ModelParser::FindHandler(const std::string& key) const {
       {"enabled", &ModelParser::ParseEnabled},
       {"allow_partials", &ModelParser::ParseFlag},
       {"forward_only", &ModelParser::ParseFlag},
+      {"interval_unit", &ModelParser::ParseIntervalUnit},
   };
   for (const auto& [name, handler] : kHandlers) {
     if (name == key) return handler;
@@ -279,6 +283,14 @@ Status ModelParser::ParseName(const std::string& key, Span value) {
 
 Status ModelParser::ParseText(const std::string& key, Span value) {
   std::string text = ScalarText(value);
+  // Schedules are checked here, where the value's position is known.
+  if (key == "cron") {
+    if (auto cron = Cron::Parse(text); !cron.ok()) return Error(tokens_[value.begin], cron.status().message());
+  } else if ((key == "start" || key == "end") && !text.empty()) {
+    if (auto time = ParseTimestamp(text, NowMs()); !time.ok()) {
+      return Error(tokens_[value.begin], key + ": " + time.status().message());
+    }
+  }
   if (key == "cron")
     model_.cron = text;
   else if (key == "start")
@@ -396,6 +408,16 @@ Status ModelParser::ParseColumnDescriptions(const std::string& key, Span value) 
 }
 
 Status ModelParser::KeepProperty(const std::string& key, Span value) { return Status::Ok(); }
+
+// SQLMesh's interval units; kept, not used yet (the cron decides the intervals).
+Status ModelParser::ParseIntervalUnit(const std::string& key, Span value) {
+  std::string text = ToLower(ScalarText(value));
+  if (!IsIntervalUnit(text)) {
+    return Error(tokens_[value.begin], "interval_unit must be one of " + std::string(kIntervalUnitList) +
+                                           ", got '" + RawText(value) + "'");
+  }
+  return Status::Ok();
+}
 
 Result<bool> ModelParser::ParseBoolean(const std::string& key, Span value) const {
   std::string text = ToLower(ScalarText(value));
@@ -694,6 +716,12 @@ Status ModelParser::AssignStatements(const std::vector<Span>& statements) {
     }
   }
   if (!seen_query && model_.kind != ModelKind::kSeed) {
+    if (!statements.empty()) {
+      // Only pre-statements: the last one is where the query was meant to be.
+      const Token& first = tokens_[statements.back().begin];
+      return Error(first, "model has no query: a model's query is a SELECT or WITH statement, found '" +
+                              std::string(first.text) + "'");
+    }
     const Token& last = tokens_[tokens_.size() >= 2 ? tokens_.size() - 2 : 0];
     return ErrorAt(SourceLocation{path_, last.end_line, last.end_column}, "model has no query");
   }

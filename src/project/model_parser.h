@@ -40,7 +40,10 @@
 //   empty item in a list
 //   unterminated string / unterminated quoted identifier / unterminated comment
 //   unclosed '(' / unexpected ')' / brackets nest deeper than 1000 levels
+//   invalid cron '@fortnightly': ... / start: invalid date or time 'x' (also end)
+//   interval_unit must be one of year, month, ..., got 'fortnight'
 //   model has no query                (just after the file's last token)
+//   model has no query: a model's query is a SELECT or WITH statement, found 'DELETE'
 //   a SEED model takes its rows from its CSV file and has no query
 // and, for a file over the limit, "path: model file is N bytes, more than the limit
 // of 16777216". Thread-safe: no shared state.
@@ -53,6 +56,16 @@
 #include "project/model.h"
 
 namespace materia {
+
+// SQLMesh's interval units, for `interval_unit` in a MODEL header or model_defaults.
+inline constexpr std::string_view kIntervalUnitList =
+    "year, month, day, hour, half_hour, quarter_hour, five_minute";
+inline bool IsIntervalUnit(std::string_view lower) {
+  for (std::string_view unit : {"year", "month", "day", "hour", "half_hour", "quarter_hour", "five_minute"}) {
+    if (lower == unit) return true;
+  }
+  return false;
+}
 
 // `path` is used in messages and stored in the definition; `content` is the file.
 Result<ModelDefinition> ParseModelFile(const std::string& path, const std::string& content);

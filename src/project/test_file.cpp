@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/text.h"
+#include "base/yaml_syntax.h"
 #include "db/duckdb.h"
 
 namespace materia {
@@ -189,7 +190,8 @@ Result<TestFile> TestFileParser::Parse(const std::string& content) {
   try {
     root = YAML::Load(content);
   } catch (const YAML::Exception& exception) {
-    return Error(At(exception.mark), exception.msg);
+    YamlSyntaxError syntax = ExplainYamlError(content, exception);
+    return Error(At(syntax.mark), syntax.message);
   }
   if (root.IsNull()) return file;
   if (!root.IsMap()) {
@@ -290,7 +292,7 @@ Status TestFileParser::ParseOutputs(const YAML::Node& node, const YAML::Mark& ke
       MATERIA_ASSIGN_OR_RETURN(TestData data, ParseData("query", entry->second, mark, partial));
       test->query_output = std::move(data);
     } else if (key == "ctes") {
-      const YAML::Node& ctes = entry->second;
+      const YAML::Node ctes = entry->second;  // a copy: `->` yields a temporary
       if (!ctes.IsMap()) return Error(ValueAt(ctes, mark), "ctes must be a mapping of CTE names to rows");
       for (auto cte = ctes.begin(); cte != ctes.end(); ++cte) {
         MATERIA_ASSIGN_OR_RETURN(std::string name, KeyOf(cte));

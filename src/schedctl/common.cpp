@@ -87,6 +87,15 @@ Result<std::string> ResolveDatabaseUrl(const std::string& flag_value) {
 
 Result<std::unique_ptr<PgConnection>> ConnectDatabase(const CommonOptions& options) {
   MATERIA_ASSIGN_OR_RETURN(const std::string url, ResolveDatabaseUrl(options.postgres_url));
+  // libpq takes a URL or key=value words; another scheme would be read as words and
+  // fail later with a misleading message about the default socket.
+  if (size_t scheme_end = url.find("://"); scheme_end != std::string::npos) {
+    const std::string scheme = url.substr(0, scheme_end);
+    if (scheme != "postgres" && scheme != "postgresql") {
+      return Status::InvalidInput("database URL must start with postgres:// or postgresql://, not " + scheme +
+                                  "://");
+    }
+  }
   Result<std::unique_ptr<PgConnection>> connection = PgConnection::Connect(url, kConnectTimeoutS);
   if (connection.ok()) return connection;
   // PgConnection prints no password, but libpq's reason for rejecting a malformed

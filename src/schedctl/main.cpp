@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/parse.h"
 #include "schedctl/commands.h"
 #include "schedctl/common.h"
 
@@ -37,21 +38,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mz-schedctl 0.1.0");
   materia::schedctl::RegisterPlanAndApplyCommands(app, options);
   materia::schedctl::RegisterWipeStateCommand(app, options);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "error: %s (see --help)\n", e.what());
-    return materia::schedctl::kExitError;
-  } catch (const std::exception& e) {
-    // A bug or an unexpected system failure: still one line and an error exit.
-    std::fprintf(stderr, "error: internal: %s\n", e.what());
-    return materia::schedctl::kExitError;
+  if (auto stop = materia::cli::ParseCommandLine(app, argc, argv, materia::schedctl::kExitError,
+                                                  materia::schedctl::kExitError)) {
+    return *stop;
   }
   return options.exit_code;
 }

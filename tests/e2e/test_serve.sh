@@ -99,6 +99,10 @@ expect_get /api/commodities 401 '{"error":"a valid token is required"}'
 expect_get "/api/commodities?token=s3cret" 200
 status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "$url/pipelines")
 [ "$status" = 200 ] && ok || fail "bearer token: $status"
+port=${url##*:}
+run_materia serve --port "$port"
+expect_code 2 "a port already in use"
+expect_err "error: cannot listen on 127.0.0.1:$port: Address already in use" "the reason is named"
 kill -TERM "$server"
 set +e; wait "$server"; code=$?; set -e
 server=""

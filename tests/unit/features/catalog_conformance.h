@@ -224,6 +224,29 @@ TEST_P(CatalogConformanceTest, RemoveForgetsOneFeatureInOneContainer) {
   EXPECT_EQ(again.message(), "no materialization of feature video/crop in duckdb:/data/x.duckdb");
 }
 
+// What a write does after it appended rows: the feature's entries in its store are
+// swapped for the new ones at once (a write killed meanwhile leaves the old ones).
+TEST_P(CatalogConformanceTest, ReplaceSwapsTheEntriesOfOneFeatureInOneContainer) {
+  MaterializationEntry kept_parquet = Entry("video/crop", "a1", kParquet, "01", 5, 1'000);
+  MaterializationEntry kept_other = Entry("video/other", "a1", kDuckdb, "01", 5, 1'000);
+  Register(Entry("video/crop", "a1", kDuckdb, "01", 5, 1'000));
+  Register(Entry("video/crop", "b2", kDuckdb, "02", 5, 2'000));
+  Register(kept_parquet);
+  Register(kept_other);
+  MaterializationEntry replacement = Entry("video/crop", "b2", kDuckdb, "03", 8, 3'000);
+  Status replaced = catalog_->Replace("video/crop", kDuckdb, {replacement});
+  ASSERT_TRUE(replaced.ok()) << replaced.message();
+  EXPECT_EQ(List(), (std::vector<MaterializationEntry>{replacement, kept_parquet, kept_other}));
+  Status emptied = catalog_->Replace("video/crop", kDuckdb, {});
+  ASSERT_TRUE(emptied.ok()) << emptied.message();
+  EXPECT_EQ(List(), (std::vector<MaterializationEntry>{kept_parquet, kept_other}));
+  Status emptied_again = catalog_->Replace("video/crop", kDuckdb, {});
+  EXPECT_TRUE(emptied_again.ok()) << emptied_again.message();
+  Status foreign = catalog_->Replace("video/crop", kDuckdb, {kept_other});
+  EXPECT_EQ(foreign.code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(List(), (std::vector<MaterializationEntry>{kept_parquet, kept_other}));
+}
+
 TEST_P(CatalogConformanceTest, ThreadsRegisterConcurrently) {
   constexpr int kThreads = 4;
   constexpr int kEntriesPerThread = 50;

@@ -49,7 +49,7 @@ class ExportServingTest : public ::testing::Test {
     previous_directory_ = fs::current_path();
     WriteFile(directory_ / "config.yaml",
               "gateways:\n  local:\n    connection: {type: duckdb, database: warehouse.duckdb}\n"
-              "serving: {port: 8080, database: out/served.duckdb, refresh: 5s}\n");
+              "serving: {database: out/served.duckdb}\n");
     WriteFile(directory_ / "data" / "numbers.csv", Numbers(100));
     WriteFile(directory_ / "models" / "numbers.sql",
               "MODEL (name raw.numbers, kind FULL);\nSELECT n FROM read_csv('data/numbers.csv')\n");
@@ -364,7 +364,7 @@ TEST_F(ExportServingTest, ServingPathComesFromTheOverrideTheEnvironmentTheConfig
   ::setenv("SERVING_DUCKDB_PATH", "env.duckdb", 1);
   EXPECT_EQ(ServingDatabasePath(config, ""), (directory_ / "env.duckdb").string());
   ::unsetenv("SERVING_DUCKDB_PATH");
-  WriteFile(directory_ / "config.yaml", "serving: {port: 8080}\n");
+  WriteFile(directory_ / "config.yaml", "serving: {}\n");
   EXPECT_EQ(ServingDatabasePath(config, ""), (directory_ / "serving.duckdb").string());
   WriteFile(directory_ / "config.yaml", "gateways: {}\nserving:\n  database: [a, b]\n");
   auto bad = ResolveServingDatabasePath(config, "");

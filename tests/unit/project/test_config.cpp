@@ -122,14 +122,14 @@ TEST_F(ConfigTest, DefaultGatewayChoosesAmongGateways) {
     connection: {type: duckdb, database: local.duckdb}
   shared:
     connection: {type: duckdb, database: /data/shared.duckdb, extensions: [spatial]}
-    state_connection: {type: postgres, host: db, database: materia}
+    state_connection: {type: sqlite, database: /data/state.db}
     state_schema: materia
 default_gateway: shared
 )");
   EXPECT_EQ(config.default_gateway, "shared");
   EXPECT_EQ(config.gateway().database, "/data/shared.duckdb");
-  EXPECT_EQ(config.gateway().state_type, "postgres");
-  EXPECT_EQ(config.gateway().state_database, "materia");
+  EXPECT_EQ(config.gateway().state_type, "sqlite");
+  EXPECT_EQ(config.gateway().state_database, "/data/state.db");
   EXPECT_EQ(config.gateways.at("local").database, "local.duckdb");
 }
 
@@ -272,7 +272,7 @@ cache_dir: .cache
 extract: {psd: {url: 'https://example.com/psd.zip'}}
 pipelines: {}
 workers: {count: 2}
-serving: {port: 8080}
+serving: {database: served.duckdb}
 features: {}
 model_defaults:
   dialect: duckdb
@@ -361,6 +361,31 @@ TEST_F(ConfigTest, TopLevelMustBeAMapping) {
             "config.yaml:1:1: expected a mapping of settings such as 'gateways:' at the top level");
 }
 
+TEST_F(ConfigTest, TabIndentationIsNamedAtTheTab) {
+  EXPECT_EQ(ErrorOf("model_defaults:\n  dialect: duckdb\n\tstart: 2024-01-01\n"),
+            "config.yaml:3:1: a tab indents this line; YAML indents with spaces only");
+  EXPECT_EQ(ErrorOf("gateways:\n  local:\n  \t connection: {type: duckdb}\n"),
+            "config.yaml:3:3: a tab indents this line; YAML indents with spaces only");
+  // A tab inside a value is no indentation: yaml-cpp's own message stays.
+  EXPECT_EQ(ErrorOf("variables: {a: [1, 2}\n").find("tab"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ModelDefaultsScheduleIsCheckedWhereItIsWritten) {
+  EXPECT_EQ(ErrorOf("model_defaults:\n  cron: '61 * * * *'\n"),
+            "config.yaml:2:9: invalid cron '61 * * * *': minute field: 61 is out of range 0-59");
+  EXPECT_EQ(ErrorOf("model_defaults: {start: soon}\n"),
+            "config.yaml:1:25: start: invalid date or time 'soon'");
+  EXPECT_EQ(ErrorOf("model_defaults: {interval_unit: week}\n"),
+            "config.yaml:1:33: interval_unit must be one of year, month, day, hour, half_hour, "
+            "quarter_hour, five_minute, got 'week'");
+  EXPECT_EQ(Load("model_defaults: {interval_unit: HOUR, start: 1 year ago}\n").default_start, "1 year ago");
+}
+
+TEST_F(ConfigTest, UnknownServingKey) {
+  EXPECT_EQ(ErrorOf("serving:\n  database: s.duckdb\n  path: x\n"),
+            "config.yaml:3:3: unknown key 'path' in serving (expected database)");
+}
+
 TEST_F(ConfigTest, KeysMustBePlainNames) {
   EXPECT_EQ(ErrorOf("? [a, b]\n: 1\n"), "config.yaml:1:3: keys must be plain names");
 }
@@ -412,6 +437,16 @@ TEST_F(ConfigTest, ValuesMustBeSingle) {
 TEST_F(ConfigTest, UnknownGatewayKey) {
   EXPECT_EQ(ErrorOf("gateways:\n  local:\n    conection: {type: duckdb}\n"),
             "config.yaml:3:5: unknown key 'conection' in gateway 'local'");
+}
+
+TEST_F(ConfigTest, OnlyTheEnginesMateriaRunsOnAreAccepted) {
+  EXPECT_EQ(ErrorOf("gateways:\n  local:\n    connection: {type: postgres, database: x}\n"),
+            "config.yaml:3:24: connection type 'postgres' is not supported (materia runs models on DuckDB: "
+            "use type: duckdb)");
+  EXPECT_EQ(ErrorOf("gateways:\n  local:\n    state_connection: {type: postgres}\n"),
+            "config.yaml:3:30: state_connection type 'postgres' is not supported (materia keeps state in "
+            "SQLite: use type: sqlite)");
+  EXPECT_EQ(Load("gateways:\n  local:\n    connection: {type: DuckDB}\n").gateway().connection_type, "duckdb");
 }
 
 TEST_F(ConfigTest, DefaultGatewayMustExist) {

@@ -551,7 +551,24 @@ TEST(ModelParserErrorTest, ModelWithoutQuery) {
   EXPECT_EQ(ErrorOf("MODEL (name a.b, kind FULL);\n"), "models/a.sql:1:29: model has no query");
   EXPECT_EQ(ErrorOf("MODEL (name a.b)"), "models/a.sql:1:17: model has no query");
   EXPECT_EQ(ErrorOf("MODEL (name a.b);\nSET x = 1;\n-- nothing else\n"),
-            "models/a.sql:2:11: model has no query");
+            "models/a.sql:2:1: model has no query: a model's query is a SELECT or WITH statement, found 'SET'");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind FULL);\nDELETE FROM t WHERE x = 1\n"),
+            "models/a.sql:2:1: model has no query: a model's query is a SELECT or WITH statement, found "
+            "'DELETE'");
+}
+
+TEST(ModelParserErrorTest, ScheduleValuesAreCheckedAtTheirPosition) {
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, cron '@fortnightly');\nSELECT 1"),
+            "models/a.sql:1:23: invalid cron '@fortnightly': unknown alias '@fortnightly' (expected "
+            "@hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, kind FULL, start 'whenever');\nSELECT 1"),
+            "models/a.sql:1:35: start: invalid date or time 'whenever'");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, end '2024-02-30');\nSELECT 1"),
+            "models/a.sql:1:22: end: invalid date or time '2024-02-30': day 30 is out of range 1-29 in "
+            "2024-02");
+  EXPECT_EQ(ErrorOf("MODEL (name a.b, interval_unit fortnight);\nSELECT 1"),
+            "models/a.sql:1:32: interval_unit must be one of year, month, day, hour, half_hour, "
+            "quarter_hour, five_minute, got 'fortnight'");
 }
 
 TEST(ModelParserErrorTest, SeedWithQuery) {

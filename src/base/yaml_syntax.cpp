@@ -1,0 +1,35 @@
+#include "base/yaml_syntax.h"
+
+#include <vector>
+
+namespace materia {
+
+YamlSyntaxError ExplainYamlError(std::string_view content, const YAML::Exception& error) {
+  YamlSyntaxError result{error.mark, error.msg};
+  if (error.mark.is_null()) return result;
+  // Split into lines, only as far as one line past the error.
+  std::vector<std::string_view> lines;
+  size_t begin = 0;
+  while (begin <= content.size() && static_cast<int>(lines.size()) <= error.mark.line + 1) {
+    size_t end = content.find('\n', begin);
+    if (end == std::string_view::npos) end = content.size();
+    lines.push_back(content.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  // yaml-cpp marks the tab-indented line, or the one before or after it.
+  for (int line : {error.mark.line, error.mark.line - 1, error.mark.line + 1}) {
+    if (line < 0 || line >= static_cast<int>(lines.size())) continue;
+    std::string_view text = lines[line];
+    size_t indent = text.find_first_not_of(" \t");
+    if (indent == std::string_view::npos) continue;  // blank lines hold no indentation
+    size_t tab = text.substr(0, indent).find('\t');
+    if (tab == std::string_view::npos) continue;
+    result.mark.line = line;
+    result.mark.column = static_cast<int>(tab);
+    result.message = "a tab indents this line; YAML indents with spaces only";
+    return result;
+  }
+  return result;
+}
+
+}  // namespace materia

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FULL);
+DELETE FROM t WHERE x = 1

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FULL);
+SELECT @nope AS x

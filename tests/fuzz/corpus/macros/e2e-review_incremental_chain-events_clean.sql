@@ -1,0 +1,7 @@
+MODEL (
+  name staging.events_clean,
+  kind INCREMENTAL_BY_TIME_RANGE (time_column day, batch_size 1),
+  cron '@monthly', start '2024-01-01', end '2024-04-01',
+);
+SELECT day, amount * 10 AS amount FROM raw.events
+WHERE day BETWEEN @start_ds AND @end_ds

@@ -1,0 +1,2 @@
+MODEL (name s.slow, kind FULL);
+SELECT sum(a.range * b.range) AS total FROM range(60000) a, range(20000) b

@@ -1,0 +1,1 @@
+MODEL (name ref.countries, kind SEED (path '../seeds/countries.csv'), grain code);

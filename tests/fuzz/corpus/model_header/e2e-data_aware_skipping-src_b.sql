@@ -1,0 +1,2 @@
+MODEL (name raw.src_b, kind FULL);
+SELECT id, w FROM read_csv('data/b/*.csv', header = true)

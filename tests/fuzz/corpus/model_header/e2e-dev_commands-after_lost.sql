@@ -1,0 +1,2 @@
+MODEL (name stg.after_lost, kind VIEW);
+SELECT * FROM raw.lost

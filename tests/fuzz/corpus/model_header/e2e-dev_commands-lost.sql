@@ -1,0 +1,2 @@
+MODEL (name raw.lost, kind FULL);
+SELECT * FROM read_csv('data/missing/*.csv')

@@ -1,0 +1,2 @@
+MODEL (name raw.numbers, kind FULL);
+SELECT n FROM read_csv('data/numbers.csv')

@@ -1,0 +1,2 @@
+MODEL (name serving.draft, kind FULL, enabled false);
+SELECT * FROM raw.events
