@@ -421,13 +421,15 @@ Result<std::vector<ResolvedAudit>> ResolveAudits(const ModelDefinition& model,
     return ErrorAt(call.location, "unknown audit '" + call.name + "' (built-ins: " + known +
                                       "; custom audits come from audits/*.sql)");
   }
-  for (const std::vector<std::string>& grain : model.grains) {
+  for (size_t index = 0; index < model.grains.size(); ++index) {
+    const std::vector<std::string>& grain = model.grains[index];
     ResolvedAudit audit;
     audit.name = "unique_combination_of_columns";
     audit.display = "unique grain (" + Joined(grain, ", ") + ")";
-    audit.location = model.header_location;
+    audit.location = index < model.grain_locations.size() ? model.grain_locations[index] : model.header_location;
     AuditArgument columns;
     columns.name = "columns";
+    columns.location = audit.location;
     columns.items = grain;
     columns.is_list = true;
     columns.text = "(" + Joined(grain, ", ") + ")";

@@ -52,7 +52,7 @@ struct ResolvedAudit {
   std::map<std::string, AuditArgument> arguments;
   std::string custom_query;       // for custom audits
   SourceLocation query_location;  // of custom_query, in its audits file
-  SourceLocation location;        // where the model asks for it (its header for grain audits)
+  SourceLocation location;        // where the model asks for it (its grain for grain audits)
 };
 
 // The names of the built-in audits, sorted (without the _non_blocking variants).

@@ -18,6 +18,13 @@ Status ResolveEdges(std::vector<Model>& models, const std::map<std::string, size
     std::vector<std::string> external;
     for (const std::string& table : model.external_tables) {
       if (table == model.name()) {  // @this_model in an incremental query
+        const ModelKind kind = model.definition.kind;
+        if (kind == ModelKind::kFull || kind == ModelKind::kView) {
+          // Rebuilt whole (or a view over itself): there is no earlier table to read.
+          return Status::InvalidInput(model.definition.query_location.ToString() + ": a " +
+                                      ModelKindName(kind) + " model cannot read its own table " + table +
+                                      " (only incremental models can, e.g. through @this_model)");
+        }
         model.reads_itself = true;
         continue;
       }

@@ -109,6 +109,7 @@ struct ModelDefinition {
 
   // Metadata (does not change the data).
   std::vector<std::vector<std::string>> grains;  // grain a / grain (a, b) / grains (...)
+  std::vector<SourceLocation> grain_locations;    // one per grain: its first column
   std::vector<std::string> tags;
   std::string owner;
   std::string description;

@@ -317,6 +317,7 @@ Status ModelParser::ParseGrains(const std::string& key, Span value) {
     std::vector<std::string> names;
     for (const Span& column : columns) names.push_back(ScalarText(column));
     model_.grains.push_back(std::move(names));
+    model_.grain_locations.push_back(LocationOf(path_, tokens_[columns.empty() ? grain.begin : columns.front().begin]));
   }
   return Status::Ok();
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <atomic>
@@ -292,6 +293,44 @@ SourceLocation LocationAt(const SourceLocation& start, const std::string& text, 
   return location;
 }
 
+namespace {
+
+// A grain or a built-in audit naming a column the query does not output would fail
+// only when the audit runs, after the model was built: said now, at the name. Checked
+// when every output column is known by name (no *, no unnamed expression, no UNION);
+// quoted names and expressions in the arguments are left to the audit.
+Status CheckAuditedColumns(const Model& model) {
+  const std::vector<std::string>& outputs = model.select_names;
+  if (outputs.empty()) return Status::Ok();
+  for (const std::string& name : outputs) {
+    if (name.empty() || name == "*") return Status::Ok();
+  }
+  auto plain = [](const std::string& text) {
+    if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+    return std::all_of(text.begin(), text.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+  };
+  for (const ResolvedAudit& audit : model.audits) {
+    if (!audit.builtin) continue;
+    for (const char* key : {"column", "columns"}) {
+      auto argument = audit.arguments.find(key);
+      if (argument == audit.arguments.end()) continue;
+      for (const std::string& item : argument->second.items) {
+        if (!plain(item)) continue;
+        if (std::find(outputs.begin(), outputs.end(), ToLower(item)) != outputs.end()) continue;
+        const bool grain = audit.display.rfind("unique grain", 0) == 0;
+        return Status::InvalidInput(argument->second.location.ToString() + ": " +
+                                    (grain ? "grain" : "audit " + audit.name) + " column '" + item +
+                                    "' is not a column of " + model.definition.name + "'s query (" +
+                                    JoinText(outputs, ", ") + ")");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<Project> LoadProject(const std::string& project_dir, const LoadOptions& options) {
   Project project;
   MATERIA_ASSIGN_OR_RETURN(project.config, LoadConfig(project_dir));
@@ -311,6 +350,7 @@ Result<Project> LoadProject(const std::string& project_dir, const LoadOptions& o
     // model_defaults' audits apply to every model, before its own.
     model.definition.audits.insert(model.definition.audits.begin(), defaults.begin(), defaults.end());
     MATERIA_ASSIGN_OR_RETURN(model.audits, ResolveAudits(model.definition, project.audits));
+    MATERIA_RETURN_IF_ERROR(CheckAuditedColumns(model));
   }
   // Writing the cache overlaps ordering the DAG. Best effort: a read-only project
   // still loads.

@@ -62,6 +62,8 @@ class Validator {
   bool CompileQuery(const Model& model, const std::string& table);
   bool CompileTimeRanged(const Model& model, const std::string& table);
   bool CheckTimeColumn(const Model& model, const std::string& table);
+  // Each audit's query against the model's (empty) table; problems at the audit.
+  bool CompileAudits(const Model& model, const std::string& table);
   // Runs `statement`, in which the model's rendered query starts at byte
   // `query_offset` (npos: the query is not in it). On error records a problem at the
   // position DuckDB names, or at `fallback`.
@@ -107,10 +109,35 @@ bool Validator::ValidateModel(const Model& model) {
                       QuoteIdentifier(model.definition.table);
   if (model.definition.kind == ModelKind::kSeed) return ValidateSeed(model);
   if (!CheckSources(model)) return false;
-  if (model.definition.kind == ModelKind::kIncrementalByTimeRange) {
-    return CompileTimeRanged(model, table);
+  bool compiled = model.definition.kind == ModelKind::kIncrementalByTimeRange ? CompileTimeRanged(model, table)
+                                                                                 : CompileQuery(model, table);
+  return compiled && CompileAudits(model, table);
+}
+
+bool Validator::CompileAudits(const Model& model, const std::string& table) {
+  bool valid = true;
+  for (const ResolvedAudit& audit : model.audits) {
+    const std::string prefix = "audit " + audit.display + ": ";
+    Result<std::string> sql = AuditQuery(audit, table, AnalysisMacroContext(project_.config, model.name()));
+    if (!sql.ok()) {
+      AddProblem(model, audit.location, prefix + sql.status().message());
+      valid = false;
+      continue;
+    }
+    const std::string head = "SELECT count(*) FROM (";
+    const std::string statement = head + *sql + ") AS materia_failing";
+    Status status = connection_->Execute(statement);
+    if (status.ok()) continue;
+    // A custom audit's fault is in its audits file, where DuckDB's position points.
+    SourceLocation where = audit.location;
+    std::optional<size_t> offset = DuckDbErrorOffset(statement, status.message());
+    if (!audit.builtin && offset && *offset >= head.size() && *offset <= head.size() + sql->size()) {
+      where = LocationAt(audit.query_location, *sql, *offset - head.size());
+    }
+    AddProblem(model, where, prefix + CleanMessage(status.message()));
+    valid = false;
   }
-  return CompileQuery(model, table);
+  return valid;
 }
 
 bool Validator::ValidateSeed(const Model& model) {

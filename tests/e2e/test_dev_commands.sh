@@ -75,6 +75,20 @@ expect_out '"location":"models/bad.sql:3:12"' "validate json: location"
 expect_out '"skipped":["stg.after_lost"]' "validate json: skipped"
 rm proj/models/bad.sql proj/models/lost.sql proj/models/after_lost.sql
 
+# An audit's query is compiled against the model's table: a fault in an audits file
+# is found here, at its line, not when the audit first runs after a build.
+mkdir -p proj/audits
+printf 'MODEL (name s.audited, kind FULL, audits (positive_id));\nSELECT 1 AS id\n' > proj/models/audited.sql
+printf 'AUDIT (name positive_id);\nSELECT *\nFROM @this_model\nWHER id < 0\n' > proj/audits/positive_id.sql
+run_materia -p proj validate
+expect_code 2 "validate an audit with a syntax error"
+expect_out 'audits/positive_id.sql:4:6: audit positive_id: Parser Error: syntax error at or near "id"' "audit fault at its file and line"
+printf 'AUDIT (name positive_id);\nSELECT * FROM @this_model WHERE missing < 0\n' > proj/audits/positive_id.sql
+run_materia -p proj validate
+expect_code 2 "validate an audit naming a missing column"
+expect_out 'audit positive_id: Binder Error: Referenced column "missing" not found' "binder error of the audit"
+rm -r proj/models/audited.sql proj/audits
+
 printf 'MODEL (name s.a, kind FUL);\nSELECT 1\n' > proj/models/a.sql
 run_materia -p proj validate
 expect_code 2 "validate a project that does not load"
@@ -94,7 +108,7 @@ run_materia -p proj render stg.dayly
 expect_err "error: unknown model 'stg.dayly' (did you mean stg.daily?)" "render suggests the closest model"
 run_materia -p proj render stg.daily --start someday
 expect_code 2 "render with a bad date"
-if grep -q "^error: invalid date or time 'someday'" <<<"$ERR"; then ok; else fail "bad date message: $ERR"; fi
+if grep -q "^error: --start: invalid date or time 'someday'" <<<"$ERR"; then ok; else fail "bad date message: $ERR"; fi
 run_materia -p proj render stg.daily --start 2024-02-01 --end 2024-01-01
 expect_err "error: --end 2024-01-01T00:00:00Z is before --start 2024-02-01T00:00:00Z" "end before start"
 run_materia -p proj render stg.daily -e Dev

@@ -38,7 +38,7 @@ if grep -qE '^error: models/a\.sql:[0-9]+:[0-9]+: ' <<<"$ERR"; then ok; else fai
 
 new_project
 printf "MODEL (name s.a, kind INCREMENTAL_BY_TIME_RANGE (time_column ds), cron '61 * * * *');\nSELECT DATE '2024-01-01' AS ds\n" > proj/models/a.sql
-expect_error "error: models/a.sql:1:1: invalid cron '61 * * * *': minute field: 61 is out of range 0-59" "bad cron"
+expect_error "error: models/a.sql:1:72: invalid cron '61 * * * *': minute field: 61 is out of range 0-59" "bad cron"
 
 new_project
 printf 'MODEL (name s.a, kind FULL);\nSELECT @nope AS x\n' > proj/models/a.sql

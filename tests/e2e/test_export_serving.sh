@@ -159,7 +159,7 @@ expect_code 0 "apply without the slow model"
 # --- where the file goes: config.yaml serving.database (other keys ignored), then
 # SERVING_DUCKDB_PATH relative to where the user is
 cat >> config.yaml <<'YAML'
-serving: {database: served/web.duckdb, port: 8080}
+serving: {database: served/web.duckdb}
 YAML
 run_materia export-serving
 expect_code 0 "export to the configured file"

@@ -1,0 +1,2 @@
+MODEL (name s.a, kind FULL);
+SELECT count(*) AS n FROM s.a
