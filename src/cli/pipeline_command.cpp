@@ -96,6 +96,7 @@ void WriteWorker(JsonWriter& json, const WorkerSize& size) {
 }
 
 int RunCheckCommand(const std::string& name, const std::string& format) {
+  EndWithSupervisor();
   auto project = LoadCurrentProject();
   if (!project.ok()) return ReportError(project.status());
   auto settings = LoadPipelineSettings(project->config);
@@ -208,6 +209,7 @@ int ExecutePipeline(const Project& project, StateStore& state, const RunOptions&
 }
 
 int RunPipelineCommand(const RunOptions& options) {
+  EndWithSupervisor();
   auto project = LoadCurrentProject();
   if (!project.ok()) return ReportError(project.status());
   auto settings = LoadPipelineSettings(project->config);

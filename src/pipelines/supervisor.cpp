@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -420,7 +422,20 @@ Status Supervisor::Loop() {
 
 }  // namespace
 
+void EndWithSupervisor() {
+  const char* variable = std::getenv(kSupervisorPidVariable);
+  if (variable == nullptr) return;
+  const pid_t supervisor = static_cast<pid_t>(std::atoll(variable));
+  if (supervisor <= 0 || ::getppid() != supervisor) return;  // started by someone else
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The supervisor may have died before the request took effect.
+  if (::getppid() != supervisor) ::raise(SIGTERM);
+}
+
 Status Supervise(const PipelineSettings& settings, StateStore& state, const SupervisorOptions& options) {
+  // Children run from this (the main) thread, so the kernel's parent-death signal
+  // (EndWithSupervisor) fires when the process dies, not when some thread ends.
+  ::setenv(kSupervisorPidVariable, std::to_string(::getpid()).c_str(), 1);
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   sigemptyset(&action.sa_mask);

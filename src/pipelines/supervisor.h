@@ -45,4 +45,13 @@ struct SupervisorOptions {
 // folder cannot be made.
 Status Supervise(const PipelineSettings& settings, StateStore& state, const SupervisorOptions& options);
 
+// The environment variable through which a supervisor tells its children its pid.
+inline constexpr const char* kSupervisorPidVariable = "MATERIA_SUPERVISOR_PID";
+
+// In a child the supervisor started (`pipeline check|run`): asks the kernel for SIGTERM
+// when the supervisor dies. A supervisor killed with kill -9 otherwise leaves its child
+// running, holding the warehouse's lock, and the next supervisor's attempts fail on it.
+// Does nothing in a process the supervisor did not start.
+void EndWithSupervisor();
+
 }  // namespace materia
