@@ -245,7 +245,7 @@ sys.exit(0 if {'resolve', 'write', 'delete', 'copy', 'migrate'} <= kinds and all
 else
   fail "features.log: $(tail -3 video/.materia/logs/features.log)"
 fi
-(cd video && "$MATERIA" serve --port 0 >serve.out 2>&1) &
+"$MATERIA" -p video serve --port 0 >video/serve.out 2>&1 &
 server=$!
 for _ in $(seq 1 100); do grep -q "^Serving " video/serve.out 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' video/serve.out | head -1)

@@ -80,7 +80,9 @@ if grep -q 'event=run_finished cycle=1 pipeline=transform .*status=timeout' <<<"
 run_materia pipeline history transform --limit 1 --format json
 expect_out '"status":"timeout"' "recorded as timeout"
 
-# One supervisor per project; SIGTERM stops it cleanly while a step runs.
+# One supervisor per project; SIGTERM stops it cleanly while a step runs (the slow
+# step's timeout raised, so that the SIGTERM, not the timeout, ends it on a slow machine).
+sed -i 's/transform: {attempts: 1, timeout: 1s}/transform: {attempts: 1, timeout: 10m}/' config.yaml
 "$MATERIA" supervise --interval 1h 2>supervisor.log &
 pid=$!
 for _ in $(seq 1 100); do grep -q 'event=run_started' supervisor.log 2>/dev/null && break; sleep 0.1; done
@@ -95,7 +97,7 @@ if grep -q 'status=cancelled' supervisor.log && grep -q 'event=supervisor_stoppe
 
 # kill -9 mid-run, then a restart: the lock is free again and the next cycle converges.
 rm models/slow.sql
-sed -i 's/transform: {attempts: 1, timeout: 1s}/transform: {attempts: 1}/' config.yaml
+sed -i 's/transform: {attempts: 1, timeout: 10m}/transform: {attempts: 1}/' config.yaml
 echo "MODEL (name serving.more, kind FULL); SELECT 7 AS seven" > models/more.sql
 "$MATERIA" supervise --interval 1h 2>supervisor.log &
 pid=$!
