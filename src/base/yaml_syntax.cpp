@@ -6,18 +6,22 @@ namespace materia {
 
 YamlSyntaxError ExplainYamlError(std::string_view content, const YAML::Exception& error) {
   YamlSyntaxError result{error.mark, error.msg};
-  if (error.mark.is_null()) return result;
-  // Split into lines, only as far as one line past the error.
+  // The words yaml-cpp uses when a tab indents a line; a tab elsewhere (in a block
+  // scalar, or a quoted value) is valid YAML, and another error keeps its own words.
+  const bool about_indentation = error.msg == "illegal map value" || error.msg == "end of map not found" ||
+                                 error.msg == "illegal tab when looking for indentation";
+  if (error.mark.is_null() || !about_indentation) return result;
+  // Split into lines, only as far as the error's.
   std::vector<std::string_view> lines;
   size_t begin = 0;
-  while (begin <= content.size() && static_cast<int>(lines.size()) <= error.mark.line + 1) {
+  while (begin <= content.size() && static_cast<int>(lines.size()) <= error.mark.line) {
     size_t end = content.find('\n', begin);
     if (end == std::string_view::npos) end = content.size();
     lines.push_back(content.substr(begin, end - begin));
     begin = end + 1;
   }
-  // yaml-cpp marks the tab-indented line, or the one before or after it.
-  for (int line : {error.mark.line, error.mark.line - 1, error.mark.line + 1}) {
+  // yaml-cpp marks the tab-indented line itself.
+  for (int line : {error.mark.line}) {
     if (line < 0 || line >= static_cast<int>(lines.size())) continue;
     std::string_view text = lines[line];
     size_t indent = text.find_first_not_of(" \t");

@@ -14,9 +14,10 @@ struct YamlSyntaxError {
 };
 
 // The position and message to report for `error`, raised while loading `content`.
-// A tab in the indentation near the error (yaml-cpp says "illegal map value" or
-// "end of map not found") is reported at the tab: "a tab indents this line; YAML
-// indents with spaces only". Other errors are returned as yaml-cpp gives them.
+// A tab in the indentation of the line yaml-cpp marks with "illegal map value", "end of
+// map not found" or "illegal tab when looking for indentation" is reported at the tab:
+// "a tab indents this line; YAML indents with spaces only". Other errors are returned
+// as yaml-cpp gives them.
 YamlSyntaxError ExplainYamlError(std::string_view content, const YAML::Exception& error);
 
 }  // namespace materia

@@ -152,7 +152,7 @@ Status SettingsReader::ReadWorkers(const YAML::Node& node, PipelineSettings* set
             MATERIA_ASSIGN_OR_RETURN(worker.threads, Integer(field->second, "threads", 0, kThreadsMax));
           } else if (name == "memory_limit") {
             MATERIA_ASSIGN_OR_RETURN(worker.memory_limit, Text(field->second, "memory_limit"));
-            if (!IsValidMemoryLimit(worker.memory_limit)) {
+            if (!worker.memory_limit.empty() && !IsValidMemoryLimit(worker.memory_limit)) {
               return Error(field->second, "memory_limit of worker size " + worker.name +
                                               " must be a size such as 8GB or 512MiB, got '" +
                                               worker.memory_limit + "'");

@@ -88,7 +88,7 @@ class ConfigReader {
   Status ReadGateway(const std::string& name, const YAML::Node& node, const YAML::Mark& name_mark,
                      GatewayConfig* gateway) const;
   Status ReadConnection(const std::string& what, const YAML::Node& node, std::string* type,
-                        std::string* database) const;
+                        std::string* database, std::string* unsupported) const;
   Status ReadModelDefaults(const YAML::Node& node, ProjectConfig* config) const;
   Status ReadDefaultAudits(const YAML::Node& node, ProjectConfig* config) const;
   Status ReadDuration(const std::string& key, const YAML::Node& node, Duration* duration) const;
@@ -190,10 +190,10 @@ Status ConfigReader::ReadGateway(const std::string& name, const YAML::Node& node
     }
     if (key == "connection") {
       MATERIA_RETURN_IF_ERROR(ReadConnection("connection", entry->second, &gateway->connection_type,
-                                             &gateway->database));
+                                             &gateway->database, &gateway->unsupported_engine));
     } else if (key == "state_connection") {
-      MATERIA_RETURN_IF_ERROR(ReadConnection("state_connection", entry->second,
-                                             &gateway->state_type, &gateway->state_database));
+      MATERIA_RETURN_IF_ERROR(ReadConnection("state_connection", entry->second, &gateway->state_type,
+                                             &gateway->state_database, &gateway->unsupported_engine));
     }
   }
   if (gateway->connection_type == "duckdb" && gateway->database.empty()) {
@@ -207,7 +207,8 @@ Status ConfigReader::ReadGateway(const std::string& name, const YAML::Node& node
 
 // Reads `type` and `database`; other keys belong to the engine and are left alone.
 Status ConfigReader::ReadConnection(const std::string& what, const YAML::Node& node,
-                                    std::string* type, std::string* database) const {
+                                    std::string* type, std::string* database,
+                                    std::string* unsupported) const {
   if (node.IsNull()) return Status::Ok();
   if (!node.IsMap()) {
     return Error(node.Mark(), what + " must be a mapping, e.g. {type: duckdb, database: " +
@@ -217,12 +218,15 @@ Status ConfigReader::ReadConnection(const std::string& what, const YAML::Node& n
     MATERIA_ASSIGN_OR_RETURN(std::string text, Text(node["type"], what + " type"));
     if (!text.empty()) *type = ToLower(text);
     // Models run on embedded DuckDB and state lives in SQLite: another engine named
-    // here would be ignored, and the project would silently run somewhere else.
+    // here would be ignored, and the project would silently run somewhere else. Kept
+    // as the gateway's error, reported when the gateway is the one used.
     const std::string supported = what == "connection" ? "duckdb" : "sqlite";
-    if (!text.empty() && *type != supported) {
-      return Error(node["type"].Mark(), what + " type '" + text + "' is not supported (materia " +
-                                            (what == "connection" ? "runs models on DuckDB" : "keeps state in SQLite") +
-                                            ": use type: " + supported + ")");
+    if (!text.empty() && *type != supported && unsupported->empty()) {
+      *unsupported = Error(node["type"].Mark(), what + " type '" + text + "' is not supported (materia " +
+                                                    (what == "connection" ? "runs models on DuckDB"
+                                                                          : "keeps state in SQLite") +
+                                                    ": use type: " + supported + ")")
+                         .message();
     }
   }
   if (node["database"]) {
@@ -253,7 +257,7 @@ Status ConfigReader::ReadModelDefaults(const YAML::Node& node, ProjectConfig* co
       }
     } else if (key == "interval_unit") {
       MATERIA_ASSIGN_OR_RETURN(std::string text, Text(entry->second, key));
-      if (!IsIntervalUnit(ToLower(text))) {
+      if (!text.empty() && !IsIntervalUnit(ToLower(text))) {  // empty: the default
         return Error(entry->second.Mark(), "interval_unit must be one of " + std::string(kIntervalUnitList) +
                                                ", got '" + text + "'");
       }
@@ -390,6 +394,8 @@ Status ConfigReader::CheckDefaultGateway(const YAML::Node& root, ProjectConfig* 
     return Error(mark, "default_gateway '" + config->default_gateway +
                            "' is not one of the gateways (" + names + ")");
   }
+  const std::string& unsupported = config->gateways.at(config->default_gateway).unsupported_engine;
+  if (!unsupported.empty()) return Status::InvalidInput(unsupported);
   return Status::Ok();
 }
 

@@ -60,6 +60,9 @@ struct GatewayConfig {
   std::string database;        // warehouse file; relative paths are project-relative
   std::string state_type = "sqlite";
   std::string state_database;  // default ".materia/state.db"
+  // "config.yaml:3:24: connection type 'postgres' is not supported ...": an engine
+  // materia cannot use; an error only when this gateway is the one used.
+  std::string unsupported_engine;
 };
 
 struct ProjectConfig {

@@ -284,7 +284,7 @@ Status ModelParser::ParseName(const std::string& key, Span value) {
 Status ModelParser::ParseText(const std::string& key, Span value) {
   std::string text = ScalarText(value);
   // Schedules are checked here, where the value's position is known.
-  if (key == "cron") {
+  if (key == "cron" && !text.empty()) {  // empty: the default
     if (auto cron = Cron::Parse(text); !cron.ok()) return Error(tokens_[value.begin], cron.status().message());
   } else if ((key == "start" || key == "end") && !text.empty()) {
     if (auto time = ParseTimestamp(text, NowMs()); !time.ok()) {
@@ -413,7 +413,7 @@ Status ModelParser::KeepProperty(const std::string& key, Span value) { return St
 // SQLMesh's interval units; kept, not used yet (the cron decides the intervals).
 Status ModelParser::ParseIntervalUnit(const std::string& key, Span value) {
   std::string text = ToLower(ScalarText(value));
-  if (!IsIntervalUnit(text)) {
+  if (!text.empty() && !IsIntervalUnit(text)) {
     return Error(tokens_[value.begin], "interval_unit must be one of " + std::string(kIntervalUnitList) +
                                            ", got '" + RawText(value) + "'");
   }

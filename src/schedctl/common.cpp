@@ -1,5 +1,7 @@
 #include "schedctl/common.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -89,9 +91,12 @@ Result<std::unique_ptr<PgConnection>> ConnectDatabase(const CommonOptions& optio
   MATERIA_ASSIGN_OR_RETURN(const std::string url, ResolveDatabaseUrl(options.postgres_url));
   // libpq takes a URL or key=value words; another scheme would be read as words and
   // fail later with a misleading message about the default socket.
-  if (size_t scheme_end = url.find("://"); scheme_end != std::string::npos) {
+  if (size_t scheme_end = url.find("://"); scheme_end != std::string::npos && scheme_end > 0) {
     const std::string scheme = url.substr(0, scheme_end);
-    if (scheme != "postgres" && scheme != "postgresql") {
+    const bool is_scheme = std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '+' || c == '-' || c == '.';
+    });  // else key=value words, one of whose values holds "://"
+    if (is_scheme && scheme != "postgres" && scheme != "postgresql") {
       return Status::InvalidInput("database URL must start with postgres:// or postgresql://, not " + scheme +
                                   "://");
     }

@@ -84,10 +84,12 @@ run_materia -p proj validate
 expect_code 2 "validate an audit with a syntax error"
 expect_out 'audits/positive_id.sql:4:6: audit positive_id: Parser Error: syntax error at or near "id"' "audit fault at its file and line"
 printf 'AUDIT (name positive_id);\nSELECT * FROM @this_model WHERE missing < 0\n' > proj/audits/positive_id.sql
+printf 'MODEL (name s.after_audited, kind VIEW);\nSELECT id, nope FROM s.audited\n' > proj/models/after_audited.sql
 run_materia -p proj validate
 expect_code 2 "validate an audit naming a missing column"
 expect_out 'audit positive_id: Binder Error: Referenced column "missing" not found' "binder error of the audit"
-rm -r proj/models/audited.sql proj/audits
+expect_out 'models/after_audited.sql:2:12: Binder Error: Referenced column "nope" not found' "a child of a model whose audit is faulty is still compiled"
+rm -r proj/models/audited.sql proj/models/after_audited.sql proj/audits
 
 printf 'MODEL (name s.a, kind FUL);\nSELECT 1\n' > proj/models/a.sql
 run_materia -p proj validate

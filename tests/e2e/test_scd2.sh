@@ -15,7 +15,8 @@ CSV
 cat > proj/models/menu.sql <<'SQL'
 MODEL (
   name core.menu,
-  kind SCD_TYPE_2_BY_TIME (unique_key id)
+  kind SCD_TYPE_2_BY_TIME (unique_key id),
+  grain (id, valid_from)  -- a column the table adds to the query's
 );
 SELECT id, name, price, CAST(updated_at AS TIMESTAMP) AS updated_at
 FROM read_csv('data/menu.csv', header = true)
@@ -23,7 +24,8 @@ SQL
 cat > proj/models/menu_by_column.sql <<'SQL'
 MODEL (
   name core.menu_by_column,
-  kind SCD_TYPE_2_BY_COLUMN (unique_key id, columns [name, price], valid_from_name since, valid_to_name until)
+  kind SCD_TYPE_2_BY_COLUMN (unique_key id, columns [name, price], valid_from_name since, valid_to_name until),
+  audits (not_null(columns := (since)))
 );
 SELECT id, name, price FROM read_csv('data/menu.csv', header = true)
 SQL

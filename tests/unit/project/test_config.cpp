@@ -366,7 +366,8 @@ TEST_F(ConfigTest, TabIndentationIsNamedAtTheTab) {
             "config.yaml:3:1: a tab indents this line; YAML indents with spaces only");
   EXPECT_EQ(ErrorOf("gateways:\n  local:\n  \t connection: {type: duckdb}\n"),
             "config.yaml:3:3: a tab indents this line; YAML indents with spaces only");
-  // A tab inside a value is no indentation: yaml-cpp's own message stays.
+  // A tab elsewhere (a block scalar's line) is valid: another error keeps its words.
+  EXPECT_EQ(ErrorOf("variables:\n  note: |\n    one\n    \ttwo\n  y: a: b\n"), "config.yaml:5:7: illegal map value");
   EXPECT_EQ(ErrorOf("variables: {a: [1, 2}\n").find("tab"), std::string::npos);
 }
 
@@ -379,6 +380,7 @@ TEST_F(ConfigTest, ModelDefaultsScheduleIsCheckedWhereItIsWritten) {
             "config.yaml:1:33: interval_unit must be one of year, month, day, hour, half_hour, "
             "quarter_hour, five_minute, got 'week'");
   EXPECT_EQ(Load("model_defaults: {interval_unit: HOUR, start: 1 year ago}\n").default_start, "1 year ago");
+  EXPECT_EQ(Load("model_defaults: {interval_unit: , cron: '', start: ''}\n").default_cron, "@daily");
 }
 
 TEST_F(ConfigTest, UnknownServingKey) {
@@ -447,6 +449,15 @@ TEST_F(ConfigTest, OnlyTheEnginesMateriaRunsOnAreAccepted) {
             "config.yaml:3:30: state_connection type 'postgres' is not supported (materia keeps state in "
             "SQLite: use type: sqlite)");
   EXPECT_EQ(Load("gateways:\n  local:\n    connection: {type: DuckDB}\n").gateway().connection_type, "duckdb");
+  // A gateway that is not used may name any engine.
+  EXPECT_EQ(Load("gateways:\n  local: {connection: {type: duckdb}}\n  cloud: {connection: {type: snowflake}}\n"
+                 "default_gateway: local\n")
+                .default_gateway,
+            "local");
+  EXPECT_EQ(ErrorOf("gateways:\n  local: {connection: {type: duckdb}}\n  cloud: {connection: {type: snowflake}}\n"
+                    "default_gateway: cloud\n"),
+            "config.yaml:3:30: connection type 'snowflake' is not supported (materia runs models on DuckDB: "
+            "use type: duckdb)");
 }
 
 TEST_F(ConfigTest, DefaultGatewayMustExist) {

@@ -569,6 +569,10 @@ TEST(ModelParserErrorTest, ScheduleValuesAreCheckedAtTheirPosition) {
   EXPECT_EQ(ErrorOf("MODEL (name a.b, interval_unit fortnight);\nSELECT 1"),
             "models/a.sql:1:32: interval_unit must be one of year, month, day, hour, half_hour, "
             "quarter_hour, five_minute, got 'fortnight'");
+  // Empty values keep the defaults; relative times are valid.
+  EXPECT_TRUE(ParseModelFile("models/a.sql", "MODEL (name a.b, cron '', interval_unit '', start '1 year ago');\n"
+                                             "SELECT 1")
+                  .ok());
 }
 
 TEST(ModelParserErrorTest, SeedWithQuery) {
