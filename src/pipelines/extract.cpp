@@ -318,6 +318,11 @@ Status FetchTarget(const Target& target, StateStore& state, const std::string& l
       return Status::Ok();
     }
     result->status = "downloaded";
+    // The archive goes before its ETag is recorded: a kill in between leaves the ETag
+    // unrecorded, so the next extract downloads again and sweeps the folder, whereas
+    // once the ETag is recorded no later extract might run to remove it.
+    std::error_code ignored;
+    fs::remove(zip_path, ignored);
     if (!response.etag.empty()) MATERIA_RETURN_IF_ERROR(state.PutValue(EtagKey(target), response.etag));
   }
   return Status::Ok();
